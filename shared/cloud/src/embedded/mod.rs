@@ -1,0 +1,1 @@
+//! Embedded local adapters (to be filled).

@@ -1,0 +1,6 @@
+//! The ports: what a function may ask of the cloud.
+
+pub mod object_store;
+pub mod pubsub;
+pub mod state;
+pub mod warehouse;

@@ -1,0 +1,88 @@
+//! `nba_orchestration`: how the pipeline ran.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::Check;
+
+const STATUSES: &[&str] = &["success", "no_data", "partial", "failed", "skipped"];
+const NON_NEGATIVE: Check = Check::Range { min: 0.0, max: 1e12 };
+
+table! {
+    /// One row per function invocation, including failures.
+    pub struct ProcessorExecutionLog in Orchestration."processor_execution_log" {
+        partition_by: Some("run_date"),
+        cluster_by: ["function_name", "status"],
+        keys: ["execution_id"],
+        strategy: Append,
+        require_partition_filter: false,
+    }
+    columns {
+        /// Unique id of this invocation.
+        execution_id: String => [Check::NonEmpty],
+        /// Registered function name (FUNCTION_TARGET).
+        function_name: String => [Check::NonEmpty],
+        /// CloudEvent id, Pub/Sub message id or HTTP request id.
+        trigger_event_id: String,
+        /// Signature type that served it.
+        trigger_type: String => [Check::OneOf(&["http", "cloudevent", "event"])],
+        /// CloudEvent type, when event-triggered.
+        event_type: Option<String>,
+        /// Chain id born at the first scraper run.
+        correlation_id: String => [Check::NonEmpty],
+        /// What the run read (object paths, dates), as a JSON array.
+        inputs: serde_json::Value,
+        /// success, no_data, partial, failed or skipped.
+        status: String => [Check::OneOf(STATUSES)],
+        rows_read: i64 => [NON_NEGATIVE],
+        rows_written: i64 => [NON_NEGATIVE],
+        /// Rows already present with the same content hash.
+        rows_unchanged: i64 => [NON_NEGATIVE],
+        rows_rejected: i64 => [NON_NEGATIVE],
+        /// Game date (ET) the run was about, when it has one.
+        game_date: Option<NaiveDate>,
+        /// ET date the run started.
+        run_date: NaiveDate,
+        started_at: DateTime<Utc>,
+        duration_ms: i64 => [NON_NEGATIVE],
+        /// Delivery attempt of the triggering message, when known.
+        delivery_attempt: Option<i64>,
+        /// transient, bad_input, bad_request, internal, panic.
+        error_class: Option<String>,
+        /// Sanitised error message (secrets redacted).
+        error_message: Option<String>,
+        /// Short note (why skipped, what was quarantined).
+        message: Option<String>,
+    }
+}
+
+table! {
+    /// Inputs that can never be processed, kept with the reason (the object itself
+    /// is copied under `quarantine/` in its bucket).
+    pub struct QuarantinedInput in Orchestration."quarantined_inputs" {
+        partition_by: None,
+        cluster_by: ["source_name"],
+        keys: ["original_uri", "reason"],
+        strategy: InsertNewOnly,
+        require_partition_filter: false,
+    }
+    columns {
+        quarantined_at: DateTime<Utc>,
+        function_name: String,
+        /// Upstream source of the input (e.g. nbac_schedule).
+        source_name: String,
+        /// gs://bucket/name#generation of the bad input.
+        original_uri: String,
+        /// Where the kept copy is.
+        quarantine_uri: String,
+        /// The offending field (JSON path).
+        field: String,
+        reason: String,
+        correlation_id: String,
+        execution_id: String,
+    }
+}
+
+pub const TABLES: &[&crate::TableSchema] = &[
+    <ProcessorExecutionLog as crate::Table>::SCHEMA,
+    <QuarantinedInput as crate::Table>::SCHEMA,
+];
