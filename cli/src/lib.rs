@@ -1,1 +1,10 @@
-//! placeholder
+//! The `nba` command's library: the local platform (embedded cloud + functions
+//! + replay upstream) and the day runner, shared with the end-to-end tests.
+
+pub mod day;
+pub mod platform;
+pub mod status;
+pub mod table_print;
+
+pub use day::{DayReport, run_day};
+pub use platform::{DeliveryPolicy, FunctionHook, LocalPlatform, PlatformOptions};

@@ -1,1 +1,64 @@
-//! placeholder
+//! Helpers for the end-to-end tests: JSON contracts from `events/`, and fault
+//! injection wrappers around real functions.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use async_trait::async_trait;
+use cloudevents::Event;
+use nba_runtime::{CloudEventFunction, FunctionError, Invocation, Outcome};
+use serde_json::Value;
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The bundled season.
+pub fn bundled_season() -> PathBuf {
+    repo_root().join("data/season-2024-25")
+}
+
+/// Loads `events/<path>` as JSON.
+pub fn contract(path: &str) -> Value {
+    let file = repo_root().join("events").join(path);
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+}
+
+/// Validates `instance` against the schema at `events/<schema_path>`; returns every error.
+pub fn schema_errors(schema_path: &str, instance: &Value) -> Vec<String> {
+    let schema = contract(schema_path);
+    let validator = jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{schema_path}: {e}"));
+    validator.iter_errors(instance).map(|e| format!("{}: {e}", e.instance_path())).collect()
+}
+
+/// Wraps a CloudEvent function so its first `failures` calls fail transiently
+/// (as a crashed or overloaded instance would), then delegates.
+pub struct FailFirst {
+    pub inner: Arc<dyn CloudEventFunction>,
+    pub failures: u32,
+    pub calls: AtomicU32,
+}
+
+impl FailFirst {
+    pub fn new(inner: Arc<dyn CloudEventFunction>, failures: u32) -> Self {
+        FailFirst {
+            inner,
+            failures,
+            calls: AtomicU32::new(0),
+        }
+    }
+}
+
+#[async_trait]
+impl CloudEventFunction for FailFirst {
+    async fn call(&self, inv: &Invocation, event: Event) -> Result<Outcome, FunctionError> {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst);
+        if n < self.failures {
+            return Err(FunctionError::Transient(format!("injected failure {} of {}", n + 1, self.failures)));
+        }
+        self.inner.call(inv, event).await
+    }
+}

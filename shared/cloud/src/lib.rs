@@ -6,8 +6,11 @@
 //! embedded DuckDB warehouse and an SQLite state store that is safe across
 //! processes. The Google Cloud adapters implement the same traits.
 
+#[cfg(any(test, feature = "contract-tests"))]
+pub mod contract;
 pub mod embedded;
 pub mod ports;
+pub mod writer;
 
 pub use ports::object_store::{ObjectMeta, ObjectStore, ObjectStoreError};
 pub use ports::pubsub::{OutgoingMessage, PubSubError, Publisher};
@@ -23,4 +26,28 @@ pub struct Clients {
     pub publisher: Arc<dyn Publisher>,
     pub warehouse: Arc<dyn Warehouse>,
     pub state: Arc<dyn StateStore>,
+}
+
+/// Why [`connect`] could not build clients.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("backend gcp: the Google Cloud adapters are not part of this build yet; use NBA_BACKEND=embedded")]
+    GcpUnavailable,
+    #[error(transparent)]
+    Local(#[from] embedded::LocalCloudError),
+}
+
+/// The clients for `config.backend`: the embedded local cloud under the
+/// environment's data directory, or Google Cloud.
+pub fn connect(config: &nba_core::Config) -> Result<Clients, ConnectError> {
+    match config.backend {
+        nba_core::config::Backend::Embedded => {
+            let options = embedded::LocalCloudOptions {
+                project: config.project_id.clone(),
+                ..Default::default()
+            };
+            Ok(embedded::LocalCloud::open(&config.env_dir(), options)?.into_clients())
+        }
+        nba_core::config::Backend::Gcp => Err(ConnectError::GcpUnavailable),
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod ids;
+pub mod messages;
 pub mod names;
 pub mod time;
 

@@ -24,6 +24,27 @@ pub struct Invocation {
     pub trace_id: Option<String>,
     /// How many times this event was delivered before (from the push envelope when known).
     pub delivery_attempt: Option<u32>,
+    /// The Pub/Sub subscription that delivered the event, when known (push envelope or a
+    /// `messagePublished` CloudEvent). Kept here rather than in the event's data so the
+    /// normalised CloudEvent matches Google's conformance output, which has no `subscription`.
+    pub subscription: Option<String>,
+}
+
+impl Invocation {
+    /// A fresh invocation context (new execution and correlation ids); for tests and for
+    /// callers that invoke a handler directly, outside the runtime.
+    pub fn new(function: impl Into<String>) -> Self {
+        let execution_id = ExecutionId::new();
+        Invocation {
+            function: function.into(),
+            trigger_event_id: execution_id.to_string(),
+            execution_id,
+            correlation_id: CorrelationId::new(),
+            trace_id: None,
+            delivery_attempt: None,
+            subscription: None,
+        }
+    }
 }
 
 /// What a handler reports on success. Becomes the execution-log row.
@@ -118,7 +139,12 @@ pub trait CloudEventFunction: Send + Sync + 'static {
 /// A legacy background-event function: receives `(data, context)`.
 #[async_trait]
 pub trait LegacyEventFunction: Send + Sync + 'static {
-    async fn call(&self, inv: &Invocation, data: serde_json::Value, context: serde_json::Value) -> Result<Outcome, FunctionError>;
+    async fn call(
+        &self,
+        inv: &Invocation,
+        data: serde_json::Value,
+        context: serde_json::Value,
+    ) -> Result<Outcome, FunctionError>;
 }
 
 /// An HTTP request as a function sees it.

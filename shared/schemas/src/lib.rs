@@ -1,7 +1,7 @@
 //! The schema registry: every table is declared once, with the [`table!`] macro,
 //! as a Rust row type plus its [`TableSchema`]. From that one declaration derive:
 //!
-//! * the embedded warehouse DDL ([`ddl`]),
+//! * the embedded warehouse DDL (in the warehouse adapter, from [`TableSchema`]),
 //! * the BigQuery JSON schema files under `terraform/` ([`bigquery`]),
 //! * row validation applied before every write ([`validate`]).
 
@@ -9,7 +9,6 @@
 extern crate self as nba_schemas;
 
 pub mod bigquery;
-pub mod ddl;
 pub mod model;
 #[macro_use]
 pub mod table_macro;

@@ -1,0 +1,60 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+# Everything they need (the prebuilt DuckDB library, the Rust build) is fetched or built here.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+# Shared, outside the clone: CI clones afresh but reuses the build cache.
+CACHE_DIR      ?= /var/cache/nba-props
+DUCKDB_VERSION := 1.5.6-r.1
+DUCKDB_DIR     := $(CACHE_DIR)/libduckdb-$(DUCKDB_VERSION)
+DUCKDB_LIB     := $(DUCKDB_DIR)/libduckdb.so
+export CARGO_TARGET_DIR ?= $(CACHE_DIR)/target
+export DUCKDB_LIB_DIR := $(DUCKDB_DIR)
+
+DATE    ?= 2025-01-10
+DATASET ?= data/season-2024-25
+NBA     := $(CARGO_TARGET_DIR)/debug/nba
+
+.PHONY: run test bench build schemas fmt clippy unit duckdb clean-data help
+
+help:
+	@echo "make run    - replay the bundled season's day $(DATE) through the local cloud (offline)"
+	@echo "make test   - fmt check, clippy -D warnings, every test"
+	@echo "make bench  - benchmarks (cold start, 1,000 concurrent requests, day run)"
+	@echo "make schemas - regenerate terraform/schemas from the schema registry"
+
+# DuckDB: link the libduckdb.so that the npm registry ships (a bundled C++ build takes 34 min on 2 cores).
+# The path is fixed in .cargo/config.toml (DUCKDB_LIB_DIR and the binaries' rpath).
+duckdb: $(DUCKDB_LIB)
+$(DUCKDB_LIB):
+	@command -v npm >/dev/null || { echo "installing nodejs/npm (for the prebuilt DuckDB library)"; apt-get update -qq && apt-get install -y -qq nodejs npm; }
+	@mkdir -p $(DUCKDB_DIR) || { echo "cannot create $(DUCKDB_DIR): run as root or set CACHE_DIR (and .cargo/config.toml) to a writable place"; exit 1; }
+	@tmp=$$(mktemp -d); cd $$tmp && npm pack --silent @duckdb/node-bindings-linux-x64@$(DUCKDB_VERSION) >/dev/null && tar xzf *.tgz && cp package/libduckdb.so $(DUCKDB_DIR)/ && rm -rf $$tmp
+	@echo "libduckdb $(DUCKDB_VERSION) installed in $(DUCKDB_DIR)"
+
+build: duckdb
+	cargo build --workspace --bins
+
+run: build
+	$(NBA) run --date $(DATE) --dataset $(DATASET)
+
+fmt:
+	cargo fmt --all -- --check
+
+clippy: duckdb
+	cargo clippy --workspace --all-targets -- -D warnings
+
+unit: duckdb
+	cargo test --workspace --no-fail-fast
+
+test: fmt clippy unit
+
+schemas: build
+	$(NBA) schemas --write terraform/schemas
+
+bench: duckdb
+	bash scripts/bench.sh
+
+clean-data:
+	rm -rf .nba

@@ -1,0 +1,274 @@
+//! The local platform: the embedded cloud, every function on its own
+//! 127.0.0.1 port behind the real runtime, the replay upstream, and the wiring
+//! between them (the raw bucket's finalize trigger, topics, dead-letter topics).
+//! `nba run` and the end-to-end tests drive the pipeline through it.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use nba_cloud::embedded::{LocalCloud, LocalCloudOptions, ObjectFilter, SubscriptionConfig};
+use nba_cloud::Clients;
+use nba_core::{Bucket, Config, CorrelationId, Names, Topic};
+use nba_execlog::{ExecutionLogRow, WarehouseSink};
+use nba_runtime::{Function, RuntimeDeps};
+use nba_runtime::deps::RuntimeSettings;
+use nba_schemas::Table;
+use reqwest::Url;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// How the local platform is set up.
+#[derive(Debug, Clone)]
+pub struct PlatformOptions {
+    pub config: Config,
+    /// The season dataset the replay upstream serves.
+    pub dataset: PathBuf,
+    /// Deliver every Pub/Sub message (and finalize event) twice.
+    pub duplicate_deliveries: bool,
+    /// Redelivery policy of every local subscription.
+    pub delivery: DeliveryPolicy,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct DeliveryPolicy {
+    pub min_backoff: Duration,
+    pub max_backoff: Duration,
+    pub max_attempts: u32,
+    pub ack_deadline: Duration,
+}
+
+impl Default for DeliveryPolicy {
+    /// Shorter than Pub/Sub's defaults (10 s → 600 s) so a local day settles in seconds.
+    fn default() -> Self {
+        DeliveryPolicy {
+            min_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+            max_attempts: 5,
+            ack_deadline: Duration::from_secs(120),
+        }
+    }
+}
+
+/// Lets a caller wrap a function before it is served (fault injection in tests).
+pub type FunctionHook = Arc<dyn Fn(&str, Function) -> Function + Send + Sync>;
+
+/// A function served on a local port.
+#[derive(Debug, Clone)]
+pub struct RunningFunction {
+    pub name: String,
+    pub url: Url,
+}
+
+pub struct LocalPlatform {
+    pub cloud: LocalCloud,
+    pub clients: Clients,
+    pub names: Names,
+    pub config: Config,
+    pub replay_url: Url,
+    functions: BTreeMap<String, RunningFunction>,
+    shutdown: watch::Sender<bool>,
+    http: reqwest::Client,
+}
+
+/// Name of the raw bucket's finalize trigger (a push subscription).
+pub const RAW_FINALIZE_TRIGGER: &str = "raw-processor-finalize";
+
+impl LocalPlatform {
+    pub async fn start(options: PlatformOptions) -> anyhow::Result<Self> {
+        Self::start_with(options, None).await
+    }
+
+    /// Starts everything; `hook` may wrap each function before it is served.
+    pub async fn start_with(options: PlatformOptions, hook: Option<FunctionHook>) -> anyhow::Result<Self> {
+        let config = options.config.clone();
+        let names = config.names();
+        let cloud_options = LocalCloudOptions {
+            project: config.project_id.clone(),
+            duplicate_deliveries: options.duplicate_deliveries,
+            ..Default::default()
+        };
+        let env_dir = config.env_dir();
+        let cloud = LocalCloud::open(&env_dir, cloud_options)
+            .with_context(|| format!("opening the local cloud in {}", env_dir.display()))?;
+        let clients = cloud.clients();
+        let (shutdown, _) = watch::channel(false);
+
+        let replay_url = start_replay(&options.dataset, shutdown.subscribe()).await?;
+        // Every declared table exists before any function runs (Terraform's job in the cloud).
+        for schema in nba_schemas::registry() {
+            clients.warehouse.ensure_table(schema).await?;
+        }
+        let sink = Arc::new(WarehouseSink::new(clients.warehouse.clone()).await?);
+        let deps = RuntimeDeps::new(sink).with_settings(RuntimeSettings::from_timeouts(&config.timeouts));
+
+        let upstreams = nba_scrapers::http_client::Upstreams::all_at(&replay_url);
+        let mut all: Vec<(&'static str, Function)> = nba_scrapers::functions(&clients, &config, upstreams)?;
+        all.extend(nba_raw::functions(&clients, &config));
+
+        let mut functions = BTreeMap::new();
+        for (name, function) in all {
+            let function = match &hook {
+                Some(hook) => hook(name, function),
+                None => function,
+            };
+            let url = serve_function(name, function, deps.clone(), shutdown.subscribe()).await?;
+            functions.insert(name.to_string(), RunningFunction { name: name.to_string(), url });
+        }
+
+        let platform = LocalPlatform {
+            cloud,
+            clients,
+            names,
+            config,
+            replay_url,
+            functions,
+            shutdown,
+            http: reqwest::Client::builder().timeout(Duration::from_secs(600)).build()?,
+        };
+        platform.wire(options.delivery)?;
+        Ok(platform)
+    }
+
+    /// Topics, dead-letter topics and triggers, as Terraform declares them in the cloud.
+    fn wire(&self, policy: DeliveryPolicy) -> anyhow::Result<()> {
+        let pubsub = self.cloud.pubsub();
+        for topic in Topic::ALL {
+            pubsub.create_topic(&self.names.topic(topic));
+            pubsub.create_topic(&self.names.dead_letter_topic(topic));
+        }
+        let raw_bucket = self.names.bucket(Bucket::Raw);
+        let raw = self.function_url(nba_raw::RAW_PROCESSOR_FUNCTION)?;
+        let trigger = subscription(RAW_FINALIZE_TRIGGER, raw, policy).with_dead_letter(format!("{raw_bucket}-finalize-dlq"));
+        self.cloud
+            .eventarc()
+            .subscribe(&raw_bucket, ObjectFilter::all().excluding("quarantine/"), trigger)?;
+        Ok(())
+    }
+
+    pub fn function_url(&self, name: &str) -> anyhow::Result<Url> {
+        self.functions
+            .get(name)
+            .map(|f| f.url.clone())
+            .with_context(|| format!("function {name} is not running"))
+    }
+
+    pub fn functions(&self) -> impl Iterator<Item = &RunningFunction> {
+        self.functions.values()
+    }
+
+    /// Runs one scraper through its HTTP function, as the workflow does, and
+    /// returns the function's answer. Retries while the function answers 503.
+    pub async fn scrape(
+        &self,
+        scraper: &str,
+        date: NaiveDate,
+        correlation_id: &CorrelationId,
+    ) -> anyhow::Result<serde_json::Value> {
+        let url = self.function_url(nba_scrapers::SCRAPE_FUNCTION)?.join("scrape")?;
+        let body = serde_json::json!({"scraper": scraper, "date": date.to_string()});
+        let mut delay = Duration::from_millis(250);
+        for attempt in 1.. {
+            let response = self
+                .http
+                .post(url.clone())
+                .header(CorrelationId::HEADER, correlation_id.as_str())
+                .json(&body)
+                .send()
+                .await
+                .with_context(|| format!("calling {url}"))?;
+            let status = response.status();
+            let answer: serde_json::Value = response.json().await.unwrap_or(serde_json::Value::Null);
+            if status.as_u16() == 503 && attempt < 4 {
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+                continue;
+            }
+            return Ok(serde_json::json!({"http_status": status.as_u16(), "answer": answer}));
+        }
+        unreachable!("the retry loop returns")
+    }
+
+    /// Waits until no message or event is pending or in flight.
+    pub async fn settle(&self) {
+        self.cloud.pubsub().wait_idle().await;
+    }
+
+    /// Execution-log rows of one chain, oldest first.
+    pub async fn executions(&self, correlation_id: &CorrelationId) -> anyhow::Result<Vec<ExecutionLogRow>> {
+        let sql = format!(
+            "SELECT * FROM {} WHERE correlation_id = ? ORDER BY started_at",
+            ExecutionLogRow::SCHEMA.qualified_name()
+        );
+        let rows = self
+            .clients
+            .warehouse
+            .query(&sql, vec![serde_json::Value::String(correlation_id.to_string())])
+            .await?;
+        rows.into_iter()
+            .map(|r| ExecutionLogRow::from_row(r).context("reading an execution-log row"))
+            .collect()
+    }
+
+    /// Messages dead-lettered so far, over every subscription.
+    pub fn dead_lettered(&self) -> u64 {
+        self.cloud.pubsub().all_stats().values().map(|s| s.dead_lettered).sum()
+    }
+
+    /// Stops every server (in-flight requests drain).
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        // Give the servers a moment to close their listeners.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn subscription(name: &str, endpoint: Url, policy: DeliveryPolicy) -> SubscriptionConfig {
+    SubscriptionConfig::push(name, endpoint)
+        .with_backoff(policy.min_backoff, policy.max_backoff)
+        .with_max_delivery_attempts(policy.max_attempts)
+        .with_ack_deadline(policy.ack_deadline)
+}
+
+async fn wait_for(mut shutdown: watch::Receiver<bool>) {
+    while !*shutdown.borrow() {
+        if shutdown.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn serve_function(
+    name: &str,
+    function: Function,
+    deps: RuntimeDeps,
+    shutdown: watch::Receiver<bool>,
+) -> anyhow::Result<Url> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let router = nba_runtime::server::router(name, function, deps);
+    let label = name.to_string();
+    tokio::spawn(async move {
+        if let Err(e) = nba_runtime::server::serve_on(listener, router, wait_for(shutdown)).await {
+            tracing::error!(function = %label, error = %e, "function server stopped");
+        }
+    });
+    Ok(Url::parse(&format!("http://{addr}/"))?)
+}
+
+async fn start_replay(dataset: &std::path::Path, shutdown: watch::Receiver<bool>) -> anyhow::Result<Url> {
+    let dataset = nba_replay::Dataset::open(dataset)?;
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let app = nba_replay::router(dataset);
+    tokio::spawn(async move {
+        let served = axum::serve(listener, app).with_graceful_shutdown(wait_for(shutdown)).await;
+        if let Err(e) = served {
+            tracing::error!(error = %e, "replay upstream stopped");
+        }
+    });
+    Ok(Url::parse(&format!("http://{addr}/"))?)
+}

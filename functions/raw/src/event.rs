@@ -1,0 +1,70 @@
+//! The object a finalize event is about.
+
+use std::collections::BTreeMap;
+
+use cloudevents::{AttributesReader, Data, Event};
+use serde::Deserialize;
+
+pub const FINALIZED: &str = "google.cloud.storage.object.v1.finalized";
+
+/// The part of GCS's object resource a processor needs.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StorageObject {
+    pub bucket: String,
+    pub name: String,
+    /// GCS sends int64 values as JSON strings.
+    #[serde(deserialize_with = "int_or_string")]
+    pub generation: i64,
+    #[serde(default)]
+    pub content_type: Option<String>,
+    #[serde(default)]
+    pub content_encoding: Option<String>,
+    #[serde(default)]
+    pub metadata: BTreeMap<String, String>,
+}
+
+impl StorageObject {
+    pub fn uri(&self) -> String {
+        format!("gs://{}/{}", self.bucket, self.name)
+    }
+}
+
+fn int_or_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum IntOrString {
+        Int(i64),
+        Str(String),
+    }
+    match IntOrString::deserialize(d)? {
+        IntOrString::Int(i) => Ok(i),
+        IntOrString::Str(s) => s.parse().map_err(serde::de::Error::custom),
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum EventError {
+    #[error("event type {0} is not an object finalize")]
+    NotFinalize(String),
+    #[error("finalize event {id} has no usable object data: {reason}")]
+    BadData { id: String, reason: String },
+}
+
+/// Extracts the object from a `google.cloud.storage.object.v1.finalized` CloudEvent.
+pub fn finalized_object(event: &Event) -> Result<StorageObject, EventError> {
+    if event.ty() != FINALIZED {
+        return Err(EventError::NotFinalize(event.ty().to_string()));
+    }
+    let bad = |reason: String| EventError::BadData {
+        id: event.id().to_string(),
+        reason,
+    };
+    let value = match event.data() {
+        Some(Data::Json(v)) => v.clone(),
+        Some(Data::Binary(b)) => serde_json::from_slice(b).map_err(|e| bad(e.to_string()))?,
+        Some(Data::String(s)) => serde_json::from_str(s).map_err(|e| bad(e.to_string()))?,
+        None => return Err(bad("no data".into())),
+    };
+    serde_json::from_value(value).map_err(|e| bad(e.to_string()))
+}

@@ -1,0 +1,2 @@
+//! One module per raw source and kind.
+pub mod nbac_schedule;

@@ -1,0 +1,2 @@
+//! Scrapers, one module per upstream source.
+pub mod nba_stats;

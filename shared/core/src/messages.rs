@@ -1,0 +1,49 @@
+//! Bodies of the messages the phases publish. Their JSON contracts (JSON Schema
+//! plus a sample) live in `events/`; tests validate every published message
+//! against them.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// `nba-phase1-scrapers-complete`: one scraper run finished.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScraperComplete {
+    /// Scraper name, e.g. `nbac_schedule`.
+    pub processor_name: String,
+    pub phase: u8,
+    pub execution_id: String,
+    pub correlation_id: String,
+    pub game_date: NaiveDate,
+    /// `success`, `no_data` or `failed`.
+    pub status: String,
+    pub record_count: u64,
+    /// `gs://bucket/name` of the raw object, when one was written.
+    pub gcs_path: Option<String>,
+    pub duration_seconds: f64,
+}
+
+/// `nba-phase2-raw-complete`: a raw object was loaded into a raw table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RawComplete {
+    /// Raw processor name, e.g. `nbac_schedule_processor`.
+    pub processor_name: String,
+    pub phase: u8,
+    /// `dataset.table` written.
+    pub table: String,
+    pub game_date: NaiveDate,
+    pub execution_id: String,
+    pub correlation_id: String,
+    /// `success`, `partial` (some rows rejected) or `no_data`.
+    pub status: String,
+    pub rows_written: u64,
+    pub rows_unchanged: u64,
+    pub rows_rejected: u64,
+    pub source_file: String,
+}
+
+/// Message attributes every publisher sets (besides `correlation_id`).
+pub mod attributes {
+    pub const PROCESSOR: &str = "processor_name";
+    pub const STATUS: &str = "status";
+    pub const GAME_DATE: &str = "game_date";
+}

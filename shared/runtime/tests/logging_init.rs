@@ -1,0 +1,9 @@
+//! `init_logging` installs a global subscriber once; a second call must be a no-op.
+
+#[test]
+fn init_logging_twice_is_a_no_op() {
+    nba_runtime::init_logging("first");
+    nba_runtime::init_logging("second");
+    assert!(tracing::dispatcher::has_been_set(), "a global subscriber is installed");
+    tracing::info!("still logging after two calls");
+}
