@@ -147,6 +147,7 @@ async fn run(config: Config, date: NaiveDate, dataset: PathBuf, duplicate_delive
     progress.enable_steady_tick(std::time::Duration::from_millis(100));
     progress.set_message("starting the local cloud, the functions and the replay upstream");
     let data_dir = config.env_dir();
+    let log_file = log_to_file(&data_dir)?;
     let options = PlatformOptions {
         config,
         dataset,
@@ -157,5 +158,25 @@ async fn run(config: Config, date: NaiveDate, dataset: PathBuf, duplicate_delive
     let report = run_day(&platform, date, &progress).await?;
     platform.shutdown().await;
     print!("{}", report.render(&data_dir));
+    println!("  function logs {} (Cloud Logging JSON lines)", log_file.display());
     Ok(if report.succeeded() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// The functions run in this process: their structured logs go to a file, so the
+/// terminal shows progress and the summary.
+fn log_to_file(data_dir: &std::path::Path) -> anyhow::Result<PathBuf> {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let dir = data_dir.join("logs");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join("functions.jsonl");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("NBA_LOG").unwrap_or_else(|_| "info".into());
+    let layer = nba_runtime::logging::CloudLoggingLayer::new("nba-run", None, std::sync::Mutex::new(file));
+    tracing_subscriber::registry().with(filter).with(layer).try_init()?;
+    Ok(path)
 }

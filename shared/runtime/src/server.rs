@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use cloudevents::AttributesReader;
@@ -462,9 +462,4 @@ async fn undecodable(
         },
     );
     run.finish(&state.deps, Err(Failure::Undecodable(error)), None).await
-}
-
-/// An empty-bodied response helper for functions (`200 OK`, no body).
-pub fn empty_ok() -> Response {
-    Response::new(Body::empty())
 }

@@ -37,14 +37,26 @@ pub fn create_schema_sql(schema: &TableSchema) -> String {
 }
 
 fn column_def(column: &Column, with_constraints: bool) -> String {
-    let not_null = if with_constraints && !column.nullable { " NOT NULL" } else { "" };
+    let not_null = if with_constraints && !column.nullable {
+        " NOT NULL"
+    } else {
+        ""
+    };
     format!("{} {}{not_null}", quote_ident(column.name), duckdb_type(column.ty))
 }
 
 /// `CREATE TABLE IF NOT EXISTS` with every column, in declaration order.
 pub fn create_table_sql(schema: &TableSchema) -> String {
-    let columns: Vec<String> = schema.columns.iter().map(|c| format!("    {}", column_def(c, true))).collect();
-    format!("CREATE TABLE IF NOT EXISTS {} (\n{}\n)", qualified_table(schema), columns.join(",\n"))
+    let columns: Vec<String> = schema
+        .columns
+        .iter()
+        .map(|c| format!("    {}", column_def(c, true)))
+        .collect();
+    format!(
+        "CREATE TABLE IF NOT EXISTS {} (\n{}\n)",
+        qualified_table(schema),
+        columns.join(",\n")
+    )
 }
 
 /// Both statements `ensure_table` runs, in order.
@@ -55,7 +67,11 @@ pub fn ensure_table_sql(schema: &TableSchema) -> Vec<String> {
 /// `ALTER TABLE … ADD COLUMN` for a column added to the declaration after the
 /// table was created (always nullable: existing rows have no value).
 pub fn add_column_sql(schema: &TableSchema, column: &Column) -> String {
-    format!("ALTER TABLE {} ADD COLUMN {}", qualified_table(schema), column_def(column, false))
+    format!(
+        "ALTER TABLE {} ADD COLUMN {}",
+        qualified_table(schema),
+        column_def(column, false)
+    )
 }
 
 /// A temporary staging table with the declared columns (no constraints) and a
@@ -63,7 +79,11 @@ pub fn add_column_sql(schema: &TableSchema, column: &Column) -> String {
 pub fn staging_table_sql(schema: &TableSchema, staging: &str) -> String {
     let mut columns: Vec<String> = schema.columns.iter().map(|c| column_def(c, false)).collect();
     columns.push("\"__seq\" BIGINT".to_owned());
-    format!("CREATE OR REPLACE TEMP TABLE {} ({})", quote_ident(staging), columns.join(", "))
+    format!(
+        "CREATE OR REPLACE TEMP TABLE {} ({})",
+        quote_ident(staging),
+        columns.join(", ")
+    )
 }
 
 #[cfg(test)]
@@ -82,7 +102,10 @@ mod tests {
         assert!(sql.contains("\"tip_time_utc\" TIMESTAMP,"));
         assert!(sql.contains("\"home_score\" BIGINT,"));
         assert!(sql.contains("\"is_neutral\" BOOLEAN NOT NULL,"));
-        assert_eq!(create_schema_sql(QuarantinedInput::SCHEMA), "CREATE SCHEMA IF NOT EXISTS \"nba_orchestration\"");
+        assert_eq!(
+            create_schema_sql(QuarantinedInput::SCHEMA),
+            "CREATE SCHEMA IF NOT EXISTS \"nba_orchestration\""
+        );
     }
 
     #[test]

@@ -37,7 +37,10 @@ impl ObjectFilter {
     }
 
     pub fn prefix(prefix: impl Into<String>) -> Self {
-        ObjectFilter { include_prefixes: vec![prefix.into()], exclude_prefixes: Vec::new() }
+        ObjectFilter {
+            include_prefixes: vec![prefix.into()],
+            exclude_prefixes: Vec::new(),
+        }
     }
 
     pub fn excluding(mut self, prefix: impl Into<String>) -> Self {
@@ -97,7 +100,10 @@ impl LocalEventarc {
 pub fn finalized_attributes(meta: &ObjectMeta) -> BTreeMap<String, String> {
     let mut attrs = BTreeMap::from([
         ("ce-id".to_owned(), uuid::Uuid::new_v4().to_string()),
-        ("ce-source".to_owned(), format!("//storage.googleapis.com/projects/_/buckets/{}", meta.bucket)),
+        (
+            "ce-source".to_owned(),
+            format!("//storage.googleapis.com/projects/_/buckets/{}", meta.bucket),
+        ),
         ("ce-type".to_owned(), FINALIZED_TYPE.to_owned()),
         ("ce-subject".to_owned(), format!("objects/{}", meta.name)),
         ("ce-time".to_owned(), rfc3339(meta.time_created)),
@@ -166,7 +172,10 @@ impl FinalizeSink for LocalEventarc {
                 return;
             }
         };
-        let message = OutgoingMessage { data, attributes: finalized_attributes(meta) };
+        let message = OutgoingMessage {
+            data,
+            attributes: finalized_attributes(meta),
+        };
         if let Err(e) = self.pubsub.publish_message(&topic, message) {
             tracing::error!(bucket = %meta.bucket, name = %meta.name, error = %e, "finalize event not published");
         }
@@ -190,14 +199,38 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let ps = LocalPubSub::open(dir.path(), LocalPubSubOptions::default()).unwrap();
         let eventarc = LocalEventarc::new(ps.clone());
-        let store = LocalObjectStore::open(dir.path()).unwrap().with_finalize_sink(Arc::new(eventarc.clone()));
-        let (url, rec) = endpoint(|n| Some(if n == 0 { StatusCode::BAD_GATEWAY } else { StatusCode::OK })).await;
-        eventarc.subscribe("raw", ObjectFilter::all().excluding("quarantine/"), fast("raw-processor", url)).unwrap();
+        let store = LocalObjectStore::open(dir.path())
+            .unwrap()
+            .with_finalize_sink(Arc::new(eventarc.clone()));
+        let (url, rec) = endpoint(|n| {
+            Some(if n == 0 {
+                StatusCode::BAD_GATEWAY
+            } else {
+                StatusCode::OK
+            })
+        })
+        .await;
+        eventarc
+            .subscribe(
+                "raw",
+                ObjectFilter::all().excluding("quarantine/"),
+                fast("raw-processor", url),
+            )
+            .unwrap();
 
-        let mut opts = PutOptions { content_type: "application/json".into(), ..Default::default() };
+        let mut opts = PutOptions {
+            content_type: "application/json".into(),
+            ..Default::default()
+        };
         opts.metadata.insert("correlation_id".into(), "corr-9".into());
-        let meta = store.put("raw", "nba-com/x y.json", Bytes::from_static(b"{}"), opts).await.unwrap();
-        store.copy("raw", "nba-com/x y.json", "quarantine/nba-com/x y.json").await.unwrap();
+        let meta = store
+            .put("raw", "nba-com/x y.json", Bytes::from_static(b"{}"), opts)
+            .await
+            .unwrap();
+        store
+            .copy("raw", "nba-com/x y.json", "quarantine/nba-com/x y.json")
+            .await
+            .unwrap();
         ps.wait_idle().await;
 
         let got = rec.lock().unwrap().clone();
@@ -233,15 +266,26 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let ps = LocalPubSub::open(dir.path(), LocalPubSubOptions::default()).unwrap();
         let eventarc = LocalEventarc::new(ps.clone());
-        let store = LocalObjectStore::open(dir.path()).unwrap().with_finalize_sink(Arc::new(eventarc.clone()));
+        let store = LocalObjectStore::open(dir.path())
+            .unwrap()
+            .with_finalize_sink(Arc::new(eventarc.clone()));
         let (url, rec) = endpoint(|_| Some(StatusCode::OK)).await;
-        eventarc.subscribe("raw", ObjectFilter::prefix("a/"), fast("a-only", url)).unwrap();
+        eventarc
+            .subscribe("raw", ObjectFilter::prefix("a/"), fast("a-only", url))
+            .unwrap();
         for name in ["a/1", "b/1", "a/2", "ab"] {
-            store.put("raw", name, Bytes::from_static(b"."), PutOptions::default()).await.unwrap();
+            store
+                .put("raw", name, Bytes::from_static(b"."), PutOptions::default())
+                .await
+                .unwrap();
         }
         ps.wait_idle().await;
-        let mut subjects: Vec<String> =
-            rec.lock().unwrap().iter().map(|r| r.headers["ce-subject"].to_str().unwrap().to_owned()).collect();
+        let mut subjects: Vec<String> = rec
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|r| r.headers["ce-subject"].to_str().unwrap().to_owned())
+            .collect();
         subjects.sort();
         assert_eq!(subjects, ["objects/a/1", "objects/a/2"]);
     }

@@ -86,7 +86,10 @@ impl LocalCloud {
         std::fs::create_dir_all(root).map_err(|e| LocalPubSubError::Io(format!("{}: {e}", root.display())))?;
         let pubsub = LocalPubSub::open(
             root,
-            LocalPubSubOptions { project: opts.project, duplicate_deliveries: opts.duplicate_deliveries },
+            LocalPubSubOptions {
+                project: opts.project,
+                duplicate_deliveries: opts.duplicate_deliveries,
+            },
         )?;
         if opts.create_pipeline_topics {
             for topic in Topic::ALL {
@@ -222,11 +225,22 @@ mod tests {
         let raw_url = reqwest::Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         let raw = nba_core::Bucket::Raw.id();
-        cloud.eventarc().subscribe(raw, ObjectFilter::all().excluding("quarantine/"), fast("raw", raw_url)).unwrap();
+        cloud
+            .eventarc()
+            .subscribe(raw, ObjectFilter::all().excluding("quarantine/"), fast("raw", raw_url))
+            .unwrap();
 
         let clients = cloud.clone().into_clients();
-        clients.objects.put(raw, "x/1.json", Bytes::from_static(b"{}"), PutOptions::default()).await.unwrap();
-        clients.objects.copy(raw, "x/1.json", "quarantine/x/1.json").await.unwrap();
+        clients
+            .objects
+            .put(raw, "x/1.json", Bytes::from_static(b"{}"), PutOptions::default())
+            .await
+            .unwrap();
+        clients
+            .objects
+            .copy(raw, "x/1.json", "quarantine/x/1.json")
+            .await
+            .unwrap();
         cloud.wait_idle().await;
         assert_eq!(p3_rec.lock().unwrap().len(), 1);
         assert_eq!(cloud.pubsub().journal(phase2.id()).unwrap().len(), 1);

@@ -40,6 +40,9 @@ pub trait FinalizeSink: Send + Sync {
     async fn object_finalized(&self, meta: &ObjectMeta);
 }
 
+/// One name's write lock.
+type NameLock = Arc<tokio::sync::Mutex<()>>;
+
 /// Object storage on the local file system, with GCS-like metadata and
 /// finalize notifications.
 pub struct LocalObjectStore {
@@ -52,12 +55,14 @@ pub struct LocalObjectStore {
     last_generation: AtomicI64,
     /// Serialises writers of one name in this process so body and sidecar of
     /// an object always belong together.
-    locks: Mutex<HashMap<(String, String), Arc<tokio::sync::Mutex<()>>>>,
+    locks: Mutex<HashMap<(String, String), NameLock>>,
 }
 
 impl std::fmt::Debug for LocalObjectStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LocalObjectStore").field("root", &self.data_root).finish_non_exhaustive()
+        f.debug_struct("LocalObjectStore")
+            .field("root", &self.data_root)
+            .finish_non_exhaustive()
     }
 }
 
@@ -100,7 +105,7 @@ impl LocalObjectStore {
         self.meta_root.join(bucket).join(format!("{name}.json"))
     }
 
-    fn lock_for(&self, bucket: &str, name: &str) -> Arc<tokio::sync::Mutex<()>> {
+    fn lock_for(&self, bucket: &str, name: &str) -> NameLock {
         let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
         // Drop locks nobody holds so the map does not grow with every name ever written.
         if locks.len() > 1024 {
@@ -115,7 +120,10 @@ impl LocalObjectStore {
         let mut prev = self.last_generation.load(Ordering::SeqCst);
         loop {
             let next = now.max(prev + 1).max(floor + 1);
-            match self.last_generation.compare_exchange(prev, next, Ordering::SeqCst, Ordering::SeqCst) {
+            match self
+                .last_generation
+                .compare_exchange(prev, next, Ordering::SeqCst, Ordering::SeqCst)
+            {
                 Ok(_) => return next,
                 Err(actual) => prev = actual,
             }
@@ -124,7 +132,9 @@ impl LocalObjectStore {
 
     async fn read_meta(&self, bucket: &str, name: &str) -> Result<Option<ObjectMeta>, ObjectStoreError> {
         match tokio::fs::read(self.meta_file(bucket, name)).await {
-            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| io_err(bucket, name, e)),
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| io_err(bucket, name, e)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(io_err(bucket, name, e)),
         }
@@ -135,12 +145,18 @@ impl LocalObjectStore {
         let (bucket, name) = (meta.bucket.as_str(), meta.name.as_str());
         let path = self.meta_file(bucket, name);
         if let Some(dir) = path.parent() {
-            tokio::fs::create_dir_all(dir).await.map_err(|e| io_err(bucket, name, e))?;
+            tokio::fs::create_dir_all(dir)
+                .await
+                .map_err(|e| io_err(bucket, name, e))?;
         }
         let tmp = path.with_extension(format!("json.{}.tmp", uuid::Uuid::new_v4().simple()));
         let body = serde_json::to_vec_pretty(meta).map_err(|e| io_err(bucket, name, e))?;
-        tokio::fs::write(&tmp, body).await.map_err(|e| io_err(bucket, name, e))?;
-        tokio::fs::rename(&tmp, &path).await.map_err(|e| io_err(bucket, name, e))
+        tokio::fs::write(&tmp, body)
+            .await
+            .map_err(|e| io_err(bucket, name, e))?;
+        tokio::fs::rename(&tmp, &path)
+            .await
+            .map_err(|e| io_err(bucket, name, e))
     }
 
     /// Metadata of an object: its sidecar, or (for a body written by other
@@ -185,7 +201,11 @@ fn describe(
         name: name.to_owned(),
         generation,
         size: body.len() as u64,
-        content_type: if content_type.is_empty() { "application/octet-stream".to_owned() } else { content_type },
+        content_type: if content_type.is_empty() {
+            "application/octet-stream".to_owned()
+        } else {
+            content_type
+        },
         md5_hash: BASE64.encode(md5),
         crc32c: BASE64.encode(crc.to_be_bytes()),
         time_created: Utc::now(),
@@ -195,7 +215,11 @@ fn describe(
 
 fn check_name(bucket: &str, name: &str) -> Result<(), ObjectStoreError> {
     let bad = |reason: &str| {
-        Err(ObjectStoreError::Io { bucket: bucket.to_owned(), name: name.to_owned(), reason: reason.to_owned() })
+        Err(ObjectStoreError::Io {
+            bucket: bucket.to_owned(),
+            name: name.to_owned(),
+            reason: reason.to_owned(),
+        })
     };
     if bucket.is_empty() || bucket.contains('/') || bucket.starts_with('.') {
         return bad("invalid bucket name");
@@ -207,27 +231,54 @@ fn check_name(bucket: &str, name: &str) -> Result<(), ObjectStoreError> {
 }
 
 fn not_found(bucket: &str, name: &str) -> ObjectStoreError {
-    ObjectStoreError::NotFound { bucket: bucket.to_owned(), name: name.to_owned() }
+    ObjectStoreError::NotFound {
+        bucket: bucket.to_owned(),
+        name: name.to_owned(),
+    }
 }
 
 fn io_err(bucket: &str, name: &str, e: impl std::fmt::Display) -> ObjectStoreError {
-    ObjectStoreError::Io { bucket: bucket.to_owned(), name: name.to_owned(), reason: e.to_string() }
+    ObjectStoreError::Io {
+        bucket: bucket.to_owned(),
+        name: name.to_owned(),
+        reason: e.to_string(),
+    }
 }
 
 #[async_trait]
 impl ObjectStore for LocalObjectStore {
-    async fn put(&self, bucket: &str, name: &str, body: Bytes, opts: PutOptions) -> Result<ObjectMeta, ObjectStoreError> {
+    async fn put(
+        &self,
+        bucket: &str,
+        name: &str,
+        body: Bytes,
+        opts: PutOptions,
+    ) -> Result<ObjectMeta, ObjectStoreError> {
         let path = Self::data_path(bucket, name)?;
         let lock = self.lock_for(bucket, name);
         let meta = {
             let _guard = lock.lock().await;
             let previous = self.read_meta(bucket, name).await?.map_or(0, |m| m.generation);
-            let meta = describe(bucket, name, &body, opts.content_type, opts.metadata, self.next_generation(previous));
-            let mode = if opts.create_only { PutMode::Create } else { PutMode::Overwrite };
+            let meta = describe(
+                bucket,
+                name,
+                &body,
+                opts.content_type,
+                opts.metadata,
+                self.next_generation(previous),
+            );
+            let mode = if opts.create_only {
+                PutMode::Create
+            } else {
+                PutMode::Overwrite
+            };
             match self.data.put_opts(&path, PutPayload::from(body), mode.into()).await {
                 Ok(_) => {}
                 Err(::object_store::Error::AlreadyExists { .. }) => {
-                    return Err(ObjectStoreError::AlreadyExists { bucket: bucket.to_owned(), name: name.to_owned() });
+                    return Err(ObjectStoreError::AlreadyExists {
+                        bucket: bucket.to_owned(),
+                        name: name.to_owned(),
+                    });
                 }
                 Err(e) => return Err(io_err(bucket, name, e)),
             }
@@ -293,7 +344,10 @@ impl ObjectStore for LocalObjectStore {
             let previous = self.read_meta(bucket, to).await?.map_or(0, |m| m.generation);
             let generation = self.next_generation(previous);
             let meta = describe(bucket, to, &body, source.content_type, source.metadata, generation);
-            self.data.put(&to_path, PutPayload::from(body)).await.map_err(|e| io_err(bucket, to, e))?;
+            self.data
+                .put(&to_path, PutPayload::from(body))
+                .await
+                .map_err(|e| io_err(bucket, to, e))?;
             self.write_meta(&meta).await?;
             meta
         };
@@ -337,17 +391,25 @@ mod tests {
     }
 
     fn opts(ct: &str) -> PutOptions {
-        PutOptions { content_type: ct.into(), ..Default::default() }
+        PutOptions {
+            content_type: ct.into(),
+            ..Default::default()
+        }
     }
 
     #[tokio::test]
     async fn put_reports_gcs_metadata_and_finalizes() {
         let dir = tempfile::tempdir().unwrap();
         let rec = Arc::new(Recorder::default());
-        let store = LocalObjectStore::open(dir.path()).unwrap().with_finalize_sink(rec.clone());
+        let store = LocalObjectStore::open(dir.path())
+            .unwrap()
+            .with_finalize_sink(rec.clone());
         let mut o = opts("application/json");
         o.metadata.insert("correlation_id".into(), "c-1".into());
-        let meta = store.put("b", "x/y.json", Bytes::from_static(b"hello"), o).await.unwrap();
+        let meta = store
+            .put("b", "x/y.json", Bytes::from_static(b"hello"), o)
+            .await
+            .unwrap();
         // Known values: GCS reports these for "hello".
         assert_eq!(meta.md5_hash, "XUFAKrxLKna5cZ2REBfFkg==");
         assert_eq!(meta.crc32c, BASE64.encode(crc32c::crc32c(b"hello").to_be_bytes()));
@@ -385,19 +447,33 @@ mod tests {
     async fn list_uses_string_prefixes_and_copy_finalizes() {
         let dir = tempfile::tempdir().unwrap();
         let rec = Arc::new(Recorder::default());
-        let store = LocalObjectStore::open(dir.path()).unwrap().with_finalize_sink(rec.clone());
+        let store = LocalObjectStore::open(dir.path())
+            .unwrap()
+            .with_finalize_sink(rec.clone());
         for n in ["raw/2024-01-01/a", "raw/2024-01-02/b", "raw/2024-02-01/c", "other"] {
             store.put("b", n, Bytes::from_static(b"z"), opts("")).await.unwrap();
         }
-        let names: Vec<_> = store.list("b", "raw/2024-01").await.unwrap().into_iter().map(|m| m.name).collect();
+        let names: Vec<_> = store
+            .list("b", "raw/2024-01")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.name)
+            .collect();
         assert_eq!(names, ["raw/2024-01-01/a", "raw/2024-01-02/b"]);
         assert!(store.list("nobucket", "").await.unwrap().is_empty());
         let copied = store.copy("b", "other", "quarantine/other").await.unwrap();
         assert_eq!(copied.name, "quarantine/other");
         assert_eq!(rec.0.lock().unwrap().len(), 5);
         store.delete("b", "other").await.unwrap();
-        assert!(matches!(store.get("b", "other").await, Err(ObjectStoreError::NotFound { .. })));
-        assert!(matches!(store.head("b", "other").await, Err(ObjectStoreError::NotFound { .. })));
+        assert!(matches!(
+            store.get("b", "other").await,
+            Err(ObjectStoreError::NotFound { .. })
+        ));
+        assert!(matches!(
+            store.head("b", "other").await,
+            Err(ObjectStoreError::NotFound { .. })
+        ));
     }
 
     #[tokio::test]
@@ -408,7 +484,10 @@ mod tests {
         for i in 0..16u8 {
             let store = store.clone();
             tasks.push(tokio::spawn(async move {
-                store.put("b", "hot", Bytes::from(vec![i; 1000]), opts("")).await.unwrap();
+                store
+                    .put("b", "hot", Bytes::from(vec![i; 1000]), opts(""))
+                    .await
+                    .unwrap();
             }));
         }
         for t in tasks {

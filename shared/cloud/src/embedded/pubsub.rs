@@ -193,7 +193,10 @@ pub struct LocalPubSubOptions {
 
 impl Default for LocalPubSubOptions {
     fn default() -> Self {
-        LocalPubSubOptions { project: "local".into(), duplicate_deliveries: false }
+        LocalPubSubOptions {
+            project: "local".into(),
+            duplicate_deliveries: false,
+        }
     }
 }
 
@@ -264,7 +267,10 @@ impl LocalPubSub {
         let journal_dir = root.join("pubsub");
         std::fs::create_dir_all(&journal_dir).map_err(|e| LocalPubSubError::Io(e.to_string()))?;
         // Never through a proxy: endpoints are on 127.0.0.1.
-        let http = reqwest::Client::builder().no_proxy().build().map_err(|e| LocalPubSubError::Http(e.to_string()))?;
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .map_err(|e| LocalPubSubError::Http(e.to_string()))?;
         let seed = u64::try_from(Utc::now().timestamp_micros()).unwrap_or(1) % 1_000_000_000_000;
         Ok(LocalPubSub {
             inner: Arc::new(Inner {
@@ -309,7 +315,10 @@ impl LocalPubSub {
     /// after this call are delivered to it (as with Pub/Sub).
     pub fn subscribe_push(&self, topic: &str, config: SubscriptionConfig) -> Result<(), LocalPubSubError> {
         let invalid = |reason: &str| {
-            Err(LocalPubSubError::InvalidSubscription { name: config.name.clone(), reason: reason.to_owned() })
+            Err(LocalPubSubError::InvalidSubscription {
+                name: config.name.clone(),
+                reason: reason.to_owned(),
+            })
         };
         if config.max_delivery_attempts == 0 {
             return invalid("max_delivery_attempts must be at least 1");
@@ -331,7 +340,11 @@ impl LocalPubSub {
         if by_name.contains_key(&config.name) {
             return Err(LocalPubSubError::SubscriptionExists(config.name));
         }
-        let sub = Arc::new(Subscription { topic: topic.to_owned(), config, counters: Counters::default() });
+        let sub = Arc::new(Subscription {
+            topic: topic.to_owned(),
+            config,
+            counters: Counters::default(),
+        });
         by_name.insert(sub.config.name.clone(), sub.clone());
         subs.push(sub);
         Ok(())
@@ -339,12 +352,17 @@ impl LocalPubSub {
 
     /// Delivery counters of a subscription.
     pub fn stats(&self, subscription: &str) -> Option<SubscriptionStats> {
-        lock(&self.inner.subscriptions).get(subscription).map(|s| snapshot(&s.counters))
+        lock(&self.inner.subscriptions)
+            .get(subscription)
+            .map(|s| snapshot(&s.counters))
     }
 
     /// Counters of every subscription, by name.
     pub fn all_stats(&self) -> BTreeMap<String, SubscriptionStats> {
-        lock(&self.inner.subscriptions).iter().map(|(n, s)| (n.clone(), snapshot(&s.counters))).collect()
+        lock(&self.inner.subscriptions)
+            .iter()
+            .map(|(n, s)| (n.clone(), snapshot(&s.counters)))
+            .collect()
     }
 
     /// Messages pending or in flight right now.
@@ -379,7 +397,12 @@ impl LocalPubSub {
 
     /// Messages abandoned by a subscription without a dead-letter topic.
     pub fn abandoned(&self, subscription: &str) -> Result<Vec<JournalEntry>, LocalPubSubError> {
-        read_journal(&self.inner.journal_dir.join(format!("{}.abandoned.jsonl", file_safe(subscription))))
+        read_journal(
+            &self
+                .inner
+                .journal_dir
+                .join(format!("{}.abandoned.jsonl", file_safe(subscription))),
+        )
     }
 
     /// Publishes with a full message; returns the message id.
@@ -412,9 +435,15 @@ impl Inner {
             attributes: message.attributes,
         });
         let path = this.journal_dir.join(format!("{}.jsonl", file_safe(topic)));
-        this.append_journal(&path, &msg)
-            .map_err(|e| PubSubError::Publish { topic: topic.to_owned(), reason: e.to_string() })?;
-        let copies = if this.duplicate_deliveries.load(Ordering::SeqCst) { 2 } else { 1 };
+        this.append_journal(&path, &msg).map_err(|e| PubSubError::Publish {
+            topic: topic.to_owned(),
+            reason: e.to_string(),
+        })?;
+        let copies = if this.duplicate_deliveries.load(Ordering::SeqCst) {
+            2
+        } else {
+            1
+        };
         for sub in subs {
             if let Some(filter) = &sub.config.filter
                 && !filter.matches(&msg.attributes)
@@ -451,7 +480,8 @@ impl Inner {
             .append(true)
             .open(path)
             .map_err(|e| LocalPubSubError::Io(format!("{}: {e}", path.display())))?;
-        file.write_all(&line).map_err(|e| LocalPubSubError::Io(format!("{}: {e}", path.display())))
+        file.write_all(&line)
+            .map_err(|e| LocalPubSubError::Io(format!("{}: {e}", path.display())))
     }
 
     async fn deliver(self: &Arc<Self>, sub: &Subscription, msg: &Message) {
@@ -488,7 +518,10 @@ impl Inner {
         );
         attributes.insert(DEAD_LETTER_SUBSCRIPTION_PROJECT.into(), self.project.clone());
         attributes.insert(DEAD_LETTER_PUBLISH_TIME.into(), rfc3339(msg.publish_time));
-        let message = OutgoingMessage { data: msg.data.clone(), attributes };
+        let message = OutgoingMessage {
+            data: msg.data.clone(),
+            attributes,
+        };
         let result = match &sub.config.dead_letter_topic {
             Some(dlq) => Inner::publish(self, dlq, message).map(drop).map_err(|e| e.to_string()),
             None => {
@@ -499,12 +532,16 @@ impl Inner {
                     data: message.data,
                     attributes: message.attributes,
                 };
-                let path = self.journal_dir.join(format!("{}.abandoned.jsonl", file_safe(&sub.config.name)));
+                let path = self
+                    .journal_dir
+                    .join(format!("{}.abandoned.jsonl", file_safe(&sub.config.name)));
                 self.append_journal(&path, &abandoned).map_err(|e| e.to_string())
             }
         };
         match result {
-            Ok(()) => tracing::warn!(subscription = %sub.config.name, message_id = %msg.id, attempts, "message dead-lettered"),
+            Ok(()) => {
+                tracing::warn!(subscription = %sub.config.name, message_id = %msg.id, attempts, "message dead-lettered")
+            }
             Err(reason) => {
                 tracing::error!(subscription = %sub.config.name, message_id = %msg.id, %reason, "dead-lettering failed")
             }
@@ -540,11 +577,16 @@ impl Inner {
                         request = request.header(k.as_str(), v.as_str());
                     }
                 }
-                request.header(reqwest::header::CONTENT_TYPE, content_type).body(msg.data.clone())
+                request
+                    .header(reqwest::header::CONTENT_TYPE, content_type)
+                    .body(msg.data.clone())
             }
             PushFormat::CloudEvent => request
                 .header("ce-id", msg.id.as_str())
-                .header("ce-source", format!("//pubsub.googleapis.com/projects/{}/topics/{}", self.project, msg.topic))
+                .header(
+                    "ce-source",
+                    format!("//pubsub.googleapis.com/projects/{}/topics/{}", self.project, msg.topic),
+                )
                 .header("ce-type", "google.cloud.pubsub.topic.v1.messagePublished")
                 .header("ce-specversion", "1.0")
                 .header("ce-time", rfc3339(msg.publish_time))
@@ -595,7 +637,15 @@ pub(crate) fn rfc3339(t: DateTime<Utc>) -> String {
 }
 
 fn file_safe(name: &str) -> String {
-    name.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect()
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// Locks a mutex, recovering from poisoning (the protected maps stay valid).
@@ -634,7 +684,10 @@ pub(crate) mod tests {
                 let (rec, count, answer) = (rec.clone(), count.clone(), answer.clone());
                 async move {
                     let n = count.fetch_add(1, Ordering::SeqCst);
-                    rec.lock().unwrap().push(Received { headers, body: body.to_vec() });
+                    rec.lock().unwrap().push(Received {
+                        headers,
+                        body: body.to_vec(),
+                    });
                     match answer(n) {
                         Some(status) => status,
                         None => {
@@ -691,7 +744,15 @@ pub(crate) mod tests {
         let t = m["publishTime"].as_str().unwrap();
         assert!(t.ends_with('Z') && DateTime::parse_from_rfc3339(t).is_ok());
         assert_eq!(m["publish_time"], m["publishTime"]);
-        assert_eq!(ps.stats("s").unwrap(), SubscriptionStats { delivered: 1, acked: 1, nacked: 0, dead_lettered: 0 });
+        assert_eq!(
+            ps.stats("s").unwrap(),
+            SubscriptionStats {
+                delivered: 1,
+                acked: 1,
+                nacked: 0,
+                dead_lettered: 0
+            }
+        );
         let journal = ps.journal("t").unwrap();
         assert_eq!(journal.len(), 1);
         assert_eq!(journal[0].json, Some(json!({"a": 1})));
@@ -702,7 +763,14 @@ pub(crate) mod tests {
         let dir = tempfile::tempdir().unwrap();
         let ps = pubsub(dir.path());
         ps.create_topic("t");
-        let (url, rec) = endpoint(|n| Some(if n < 2 { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::OK })).await;
+        let (url, rec) = endpoint(|n| {
+            Some(if n < 2 {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else {
+                StatusCode::OK
+            })
+        })
+        .await;
         ps.subscribe_push("t", fast("s", url)).unwrap();
         ps.publish("t", msg("x")).await.unwrap();
         ps.wait_idle().await;
@@ -710,10 +778,22 @@ pub(crate) mod tests {
             .lock()
             .unwrap()
             .iter()
-            .map(|r| serde_json::from_slice::<Value>(&r.body).unwrap()["deliveryAttempt"].as_i64().unwrap())
+            .map(|r| {
+                serde_json::from_slice::<Value>(&r.body).unwrap()["deliveryAttempt"]
+                    .as_i64()
+                    .unwrap()
+            })
             .collect();
         assert_eq!(attempts, [1, 2, 3]);
-        assert_eq!(ps.stats("s").unwrap(), SubscriptionStats { delivered: 3, acked: 1, nacked: 2, dead_lettered: 0 });
+        assert_eq!(
+            ps.stats("s").unwrap(),
+            SubscriptionStats {
+                delivered: 3,
+                acked: 1,
+                nacked: 2,
+                dead_lettered: 0
+            }
+        );
     }
 
     #[tokio::test]
@@ -722,7 +802,11 @@ pub(crate) mod tests {
         let ps = pubsub(dir.path());
         ps.create_topic("t");
         let (url, rec) = endpoint(|_| Some(StatusCode::INTERNAL_SERVER_ERROR)).await;
-        ps.subscribe_push("t", fast("s", url).with_max_delivery_attempts(4).with_dead_letter("t-dlq")).unwrap();
+        ps.subscribe_push(
+            "t",
+            fast("s", url).with_max_delivery_attempts(4).with_dead_letter("t-dlq"),
+        )
+        .unwrap();
         ps.publish("t", msg("poison")).await.unwrap();
         ps.wait_idle().await;
         assert_eq!(rec.lock().unwrap().len(), 4);
@@ -730,14 +814,19 @@ pub(crate) mod tests {
         assert_eq!(dlq.len(), 1);
         assert_eq!(dlq[0].data_bytes(), b"poison");
         assert_eq!(dlq[0].attributes[DEAD_LETTER_DELIVERY_COUNT], "4");
-        assert_eq!(dlq[0].attributes[DEAD_LETTER_SUBSCRIPTION], "projects/local/subscriptions/s");
+        assert_eq!(
+            dlq[0].attributes[DEAD_LETTER_SUBSCRIPTION],
+            "projects/local/subscriptions/s"
+        );
         assert_eq!(dlq[0].attributes["correlation_id"], "c-1");
         assert_eq!(ps.stats("s").unwrap().dead_lettered, 1);
         // Without a dead-letter topic, the message is kept in the abandoned journal.
         let (url, _) = endpoint(|_| None).await;
         ps.create_topic("u");
         // The endpoint hangs: the ack deadline ends the only attempt.
-        let cfg = fast("s2", url).with_max_delivery_attempts(1).with_ack_deadline(Duration::from_millis(200));
+        let cfg = fast("s2", url)
+            .with_max_delivery_attempts(1)
+            .with_ack_deadline(Duration::from_millis(200));
         ps.subscribe_push("u", cfg).unwrap();
         ps.publish("u", msg("lost?")).await.unwrap();
         ps.wait_idle().await;
@@ -750,21 +839,36 @@ pub(crate) mod tests {
         let ps = pubsub(dir.path());
         ps.create_topic("t");
         let (url, rec) = endpoint(|n| if n == 0 { None } else { Some(StatusCode::OK) }).await;
-        ps.subscribe_push("t", fast("s", url).with_ack_deadline(Duration::from_millis(300))).unwrap();
+        ps.subscribe_push("t", fast("s", url).with_ack_deadline(Duration::from_millis(300)))
+            .unwrap();
         let started = std::time::Instant::now();
         ps.publish("t", msg("slow")).await.unwrap();
         ps.wait_idle().await;
         assert!(started.elapsed() >= Duration::from_millis(300));
         assert!(started.elapsed() < Duration::from_secs(5));
         assert_eq!(rec.lock().unwrap().len(), 2);
-        assert_eq!(ps.stats("s").unwrap(), SubscriptionStats { delivered: 2, acked: 1, nacked: 1, dead_lettered: 0 });
+        assert_eq!(
+            ps.stats("s").unwrap(),
+            SubscriptionStats {
+                delivered: 2,
+                acked: 1,
+                nacked: 1,
+                dead_lettered: 0
+            }
+        );
     }
 
     #[tokio::test]
     async fn duplicate_deliveries_deliver_twice() {
         let dir = tempfile::tempdir().unwrap();
-        let ps = LocalPubSub::open(dir.path(), LocalPubSubOptions { duplicate_deliveries: true, ..Default::default() })
-            .unwrap();
+        let ps = LocalPubSub::open(
+            dir.path(),
+            LocalPubSubOptions {
+                duplicate_deliveries: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
         ps.create_topic("t");
         let (url, rec) = endpoint(|_| Some(StatusCode::OK)).await;
         ps.subscribe_push("t", fast("s", url)).unwrap();
@@ -817,15 +921,24 @@ pub(crate) mod tests {
     async fn unknown_topic_and_unsubscribed_topic() {
         let dir = tempfile::tempdir().unwrap();
         let ps = pubsub(dir.path());
-        assert!(matches!(ps.publish("nope", msg("x")).await, Err(PubSubError::UnknownTopic(_))));
+        assert!(matches!(
+            ps.publish("nope", msg("x")).await,
+            Err(PubSubError::UnknownTopic(_))
+        ));
         ps.create_topic("quiet");
         ps.publish("quiet", msg("kept")).await.unwrap();
         ps.wait_idle().await;
         assert_eq!(ps.journal("quiet").unwrap()[0].data_bytes(), b"kept");
         let (url, _) = endpoint(|_| Some(StatusCode::OK)).await;
-        assert!(matches!(ps.subscribe_push("nope", fast("s", url.clone())), Err(LocalPubSubError::UnknownTopic(_))));
+        assert!(matches!(
+            ps.subscribe_push("nope", fast("s", url.clone())),
+            Err(LocalPubSubError::UnknownTopic(_))
+        ));
         ps.subscribe_push("quiet", fast("s", url.clone())).unwrap();
-        assert!(matches!(ps.subscribe_push("quiet", fast("s", url)), Err(LocalPubSubError::SubscriptionExists(_))));
+        assert!(matches!(
+            ps.subscribe_push("quiet", fast("s", url)),
+            Err(LocalPubSubError::SubscriptionExists(_))
+        ));
     }
 
     #[tokio::test]
@@ -834,13 +947,17 @@ pub(crate) mod tests {
         let ps = pubsub(dir.path());
         ps.create_topic("t");
         let (url, rec) = endpoint(|_| Some(StatusCode::OK)).await;
-        ps.subscribe_push("t", fast("s", url).with_format(PushFormat::CloudEvent)).unwrap();
+        ps.subscribe_push("t", fast("s", url).with_format(PushFormat::CloudEvent))
+            .unwrap();
         let id = ps.publish("t", msg("hi")).await.unwrap();
         ps.wait_idle().await;
         let r = rec.lock().unwrap()[0].clone();
         assert_eq!(r.headers["ce-type"], "google.cloud.pubsub.topic.v1.messagePublished");
         assert_eq!(r.headers["ce-id"], id.as_str());
-        assert_eq!(r.headers["ce-source"], "//pubsub.googleapis.com/projects/local/topics/t");
+        assert_eq!(
+            r.headers["ce-source"],
+            "//pubsub.googleapis.com/projects/local/topics/t"
+        );
         let v: Value = serde_json::from_slice(&r.body).unwrap();
         assert_eq!(v["message"]["messageId"], id.as_str());
     }

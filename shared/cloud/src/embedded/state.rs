@@ -45,7 +45,9 @@ pub struct SqliteStateStore {
 
 impl std::fmt::Debug for SqliteStateStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteStateStore").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("SqliteStateStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -54,11 +56,18 @@ fn backend(e: impl std::fmt::Display) -> StateError {
 }
 
 fn is_busy(e: &rusqlite::Error) -> bool {
-    matches!(e.sqlite_error_code(), Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked))
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+    )
 }
 
 fn classify(e: rusqlite::Error) -> StateError {
-    if is_busy(&e) { StateError::Busy(e.to_string()) } else { StateError::Backend(e.to_string()) }
+    if is_busy(&e) {
+        StateError::Busy(e.to_string())
+    } else {
+        StateError::Backend(e.to_string())
+    }
 }
 
 impl SqliteStateStore {
@@ -73,7 +82,10 @@ impl SqliteStateStore {
         retry(|| conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0)))?;
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(classify)?;
         retry(|| conn.execute_batch(SCHEMA_SQL))?;
-        Ok(SqliteStateStore { conn: Arc::new(Mutex::new(conn)), path: path.to_owned() })
+        Ok(SqliteStateStore {
+            conn: Arc::new(Mutex::new(conn)),
+            path: path.to_owned(),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -83,8 +95,7 @@ impl SqliteStateStore {
     /// Deletes expired documents (they already read as absent; this reclaims space).
     pub async fn purge_expired(&self) -> Result<u64, StateError> {
         self.run(|conn| {
-            retry(|| conn.execute("DELETE FROM documents WHERE expires_at <= ?1", [now_micros()]))
-                .map(|n| n as u64)
+            retry(|| conn.execute("DELETE FROM documents WHERE expires_at <= ?1", [now_micros()])).map(|n| n as u64)
         })
         .await
     }
@@ -200,7 +211,8 @@ impl StateStore for SqliteStateStore {
 
     async fn set(&self, collection: &str, id: &str, data: Value, ttl: Option<Duration>) -> Result<(), StateError> {
         let (c, i) = (collection.to_owned(), id.to_owned());
-        self.run(move |conn| retry(|| write(conn, &c, &i, &data, ttl).map(drop))).await
+        self.run(move |conn| retry(|| write(conn, &c, &i, &data, ttl).map(drop)))
+            .await
     }
 
     async fn create_if_absent(
@@ -224,8 +236,7 @@ impl StateStore for SqliteStateStore {
     async fn delete(&self, collection: &str, id: &str) -> Result<(), StateError> {
         let (c, i) = (collection.to_owned(), id.to_owned());
         self.run(move |conn| {
-            retry(|| conn.execute("DELETE FROM documents WHERE collection = ?1 AND id = ?2", params![c, i]))
-                .map(drop)
+            retry(|| conn.execute("DELETE FROM documents WHERE collection = ?1 AND id = ?2", params![c, i])).map(drop)
         })
         .await
     }
@@ -259,7 +270,9 @@ impl StateStore for SqliteStateStore {
                 let ids = stmt.query_map(params![c, now_micros()], |r| r.get::<_, String>(0))?;
                 let ids: Vec<String> = ids.collect::<rusqlite::Result<_>>()?;
                 // Re-read each (cheap locally) so every field is decoded in one place.
-                Ok(ids.iter().filter_map(|id| read(conn, &c, id).transpose()).collect::<rusqlite::Result<Vec<_>>>()?)
+                ids.iter()
+                    .filter_map(|id| read(conn, &c, id).transpose())
+                    .collect::<rusqlite::Result<Vec<_>>>()
             })
         })
         .await
@@ -277,14 +290,23 @@ mod tests {
     async fn expired_documents_are_absent_and_can_be_taken_over() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStateStore::open(&dir.path().join("state.sqlite")).unwrap();
-        store.set("locks", "a", json!(1), Some(Duration::from_millis(30))).await.unwrap();
+        store
+            .set("locks", "a", json!(1), Some(Duration::from_millis(30)))
+            .await
+            .unwrap();
         assert!(store.get("locks", "a").await.unwrap().is_some());
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert!(store.get("locks", "a").await.unwrap().is_none());
         assert!(store.list("locks").await.unwrap().is_empty());
-        assert_eq!(store.create_if_absent("locks", "a", json!(2), None).await.unwrap(), Created::Created);
+        assert_eq!(
+            store.create_if_absent("locks", "a", json!(2), None).await.unwrap(),
+            Created::Created
+        );
         assert_eq!(store.get("locks", "a").await.unwrap().unwrap().data, json!(2));
-        store.set("locks", "b", json!(1), Some(Duration::from_millis(1))).await.unwrap();
+        store
+            .set("locks", "b", json!(1), Some(Duration::from_millis(1)))
+            .await
+            .unwrap();
         tokio::time::sleep(Duration::from_millis(5)).await;
         assert_eq!(store.purge_expired().await.unwrap(), 1);
     }
@@ -298,7 +320,9 @@ mod tests {
         let mut tasks = Vec::new();
         for (n, store) in stores.iter().enumerate() {
             let store = store.clone();
-            tasks.push(tokio::spawn(async move { store.create_if_absent("claims", "x", json!(n), None).await }));
+            tasks.push(tokio::spawn(async move {
+                store.create_if_absent("claims", "x", json!(n), None).await
+            }));
         }
         let mut created = 0;
         for t in tasks {
@@ -318,7 +342,10 @@ mod tests {
                         "c",
                         Box::new(|doc| {
                             let n = doc.and_then(|d| d.data.as_i64()).unwrap_or(0);
-                            TxnOutcome::Write { data: json!(n + 1), ttl: None }
+                            TxnOutcome::Write {
+                                data: json!(n + 1),
+                                ttl: None,
+                            }
                         }),
                     )
                     .await
@@ -335,8 +362,18 @@ mod tests {
     async fn child_process_entry() {
         let Ok(path) = std::env::var(CHILD_ENV) else { return };
         let store = SqliteStateStore::open(Path::new(&path)).unwrap();
-        let outcome = store.create_if_absent("claims", "x", json!(std::process::id()), None).await.unwrap();
-        println!("CHILD-RESULT {}", if outcome == Created::Created { "created" } else { "exists" });
+        let outcome = store
+            .create_if_absent("claims", "x", json!(std::process::id()), None)
+            .await
+            .unwrap();
+        println!(
+            "CHILD-RESULT {}",
+            if outcome == Created::Created {
+                "created"
+            } else {
+                "exists"
+            }
+        );
         for _ in 0..25 {
             store
                 .transact(
@@ -344,7 +381,10 @@ mod tests {
                     "c",
                     Box::new(|doc| {
                         let n = doc.and_then(|d| d.data.as_i64()).unwrap_or(0);
-                        TxnOutcome::Write { data: json!(n + 1), ttl: None }
+                        TxnOutcome::Write {
+                            data: json!(n + 1),
+                            ttl: None,
+                        }
                     }),
                 )
                 .await
@@ -360,7 +400,12 @@ mod tests {
         let children: Vec<_> = (0..4)
             .map(|_| {
                 std::process::Command::new(&exe)
-                    .args(["embedded::state::tests::child_process_entry", "--exact", "--nocapture", "--test-threads=1"])
+                    .args([
+                        "embedded::state::tests::child_process_entry",
+                        "--exact",
+                        "--nocapture",
+                        "--test-threads=1",
+                    ])
                     .env(CHILD_ENV, &path)
                     .stdout(std::process::Stdio::piped())
                     .spawn()
@@ -376,7 +421,10 @@ mod tests {
             created += text.matches("CHILD-RESULT created").count();
         }
         assert_eq!(created, 1);
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         let store = SqliteStateStore::open(&path).unwrap();
         let total = rt.block_on(store.get("counters", "c")).unwrap().unwrap();
         assert_eq!(total.data, json!(100));

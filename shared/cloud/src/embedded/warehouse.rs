@@ -20,13 +20,11 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, Utc};
 use duckdb::types::{TimeUnit, Value as DValue};
-use duckdb::{AccessMode, Config, Connection, appender_params_from_iter, params_from_iter};
+use duckdb::{AccessMode, Config, Connection, params_from_iter};
 use nba_schemas::{Column, ColumnType, DATA_HASH, Row, TableSchema};
 use serde_json::{Map, Number, Value};
 
-use super::duckdb_ddl::{
-    add_column_sql, ensure_table_sql, qualified_table, quote_ident, staging_table_sql,
-};
+use super::duckdb_ddl::{add_column_sql, ensure_table_sql, qualified_table, quote_ident, staging_table_sql};
 use crate::{PartitionRange, Warehouse, WarehouseError, WriteStats};
 
 const STAGING: &str = "__nba_staging";
@@ -43,7 +41,9 @@ pub struct DuckDbWarehouse {
 
 impl std::fmt::Debug for DuckDbWarehouse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DuckDbWarehouse").field("read_only", &self.read_only).finish_non_exhaustive()
+        f.debug_struct("DuckDbWarehouse")
+            .field("read_only", &self.read_only)
+            .finish_non_exhaustive()
     }
 }
 
@@ -76,7 +76,10 @@ impl DuckDbWarehouse {
     /// Writes and `ensure_table` then fail.
     pub fn open_read_only(path: &Path) -> Result<Self, WarehouseError> {
         let config = Config::default().access_mode(AccessMode::ReadOnly).map_err(open_err)?;
-        Ok(Self::from_conn(Connection::open_with_flags(path, config).map_err(open_err)?, true))
+        Ok(Self::from_conn(
+            Connection::open_with_flags(path, config).map_err(open_err)?,
+            true,
+        ))
     }
 
     fn from_conn(conn: Connection, read_only: bool) -> Self {
@@ -100,7 +103,9 @@ impl DuckDbWarehouse {
             f(&conn, &ensured)
         })
         .await
-        .map_err(|e| WarehouseError::Query { reason: format!("warehouse task failed: {e}") })?
+        .map_err(|e| WarehouseError::Query {
+            reason: format!("warehouse task failed: {e}"),
+        })?
     }
 
     async fn write(
@@ -114,7 +119,11 @@ impl DuckDbWarehouse {
         }
         self.run(move |conn, ensured| {
             // Convert first (on the blocking pool: it is CPU work): a bad row fails the whole write.
-            let values = rows.into_iter().map(|r| row_values(schema, r)).collect::<Result<Vec<_>, _>>()?;
+            let mut hint = Vec::new();
+            let values = rows
+                .into_iter()
+                .map(|r| row_values(schema, r, &mut hint))
+                .collect::<Result<Vec<_>, _>>()?;
             ensure(conn, ensured, schema)?;
             let result = apply(conn, schema, &values, op);
             // Staging tables are connection-local scratch: always drop them.
@@ -138,7 +147,10 @@ enum WriteOp {
 }
 
 fn write_err(schema: &TableSchema, reason: impl std::fmt::Display) -> WarehouseError {
-    WarehouseError::Write { table: schema.qualified_name(), reason: reason.to_string() }
+    WarehouseError::Write {
+        table: schema.qualified_name(),
+        reason: reason.to_string(),
+    }
 }
 
 fn query_err(e: impl std::fmt::Display) -> WarehouseError {
@@ -163,7 +175,8 @@ fn ensure(conn: &Connection, ensured: &Mutex<HashSet<String>>, schema: &TableSch
         .and_then(|rows| rows.collect())
         .map_err(|e| write_err(schema, e))?;
     for column in schema.columns.iter().filter(|c| !existing.contains(c.name)) {
-        conn.execute_batch(&add_column_sql(schema, column)).map_err(|e| write_err(schema, e))?;
+        conn.execute_batch(&add_column_sql(schema, column))
+            .map_err(|e| write_err(schema, e))?;
     }
     ensured.lock().unwrap_or_else(|p| p.into_inner()).insert(key);
     Ok(())
@@ -171,7 +184,12 @@ fn ensure(conn: &Connection, ensured: &Mutex<HashSet<String>>, schema: &TableSch
 
 fn column_list(schema: &TableSchema, alias: Option<&str>) -> String {
     let prefix = alias.map(|a| format!("{a}.")).unwrap_or_default();
-    schema.columns.iter().map(|c| format!("{prefix}{}", quote_ident(c.name))).collect::<Vec<_>>().join(", ")
+    schema
+        .columns
+        .iter()
+        .map(|c| format!("{prefix}{}", quote_ident(c.name)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn keys_match(schema: &TableSchema) -> String {
@@ -189,14 +207,22 @@ fn stage(conn: &Connection, schema: &TableSchema, rows: &[Vec<DValue>]) -> duckd
     let mut appender = conn.appender_to_catalog_and_db(STAGING, "temp", "main")?;
     for (seq, row) in rows.iter().enumerate() {
         let seq = DValue::BigInt(i64::try_from(seq).unwrap_or(i64::MAX));
-        appender.append_row(appender_params_from_iter(row.iter().chain(std::iter::once(&seq))))?;
+        let mut params: Vec<&dyn duckdb::ToSql> = Vec::with_capacity(row.len() + 1);
+        params.extend(row.iter().map(|v| v as &dyn duckdb::ToSql));
+        params.push(&seq);
+        appender.append_row(params.as_slice())?;
     }
     appender.flush()
 }
 
 /// Keeps one staged row per key: the last (`last_wins`) or the first.
 fn dedup_batch(conn: &Connection, schema: &TableSchema, last_wins: bool) -> duckdb::Result<()> {
-    let keys = schema.keys.iter().map(|k| quote_ident(k)).collect::<Vec<_>>().join(", ");
+    let keys = schema
+        .keys
+        .iter()
+        .map(|k| quote_ident(k))
+        .collect::<Vec<_>>()
+        .join(", ");
     let order = if last_wins { "DESC" } else { "ASC" };
     conn.execute_batch(&format!(
         "CREATE OR REPLACE TEMP TABLE {batch} AS SELECT * EXCLUDE (\"__seq\") FROM temp.{staging} \
@@ -216,7 +242,8 @@ fn in_transaction<T>(conn: &Connection, f: impl FnOnce() -> duckdb::Result<T>) -
 }
 
 fn count(conn: &Connection, sql: &str) -> duckdb::Result<u64> {
-    conn.query_row(sql, [], |r| r.get::<_, i64>(0)).map(|n| u64::try_from(n).unwrap_or(0))
+    conn.query_row(sql, [], |r| r.get::<_, i64>(0))
+        .map(|n| u64::try_from(n).unwrap_or(0))
 }
 
 fn apply(conn: &Connection, schema: &TableSchema, rows: &[Vec<DValue>], op: WriteOp) -> Result<WriteStats, String> {
@@ -234,8 +261,14 @@ fn apply(conn: &Connection, schema: &TableSchema, rows: &[Vec<DValue>], op: Writ
     let staging = format!("temp.{}", quote_ident(STAGING));
     let result = match op {
         WriteOp::Append => in_transaction(conn, || {
-            let n = conn.execute(&format!("INSERT INTO {table} ({cols}) SELECT {cols} FROM {staging}"), [])?;
-            Ok(WriteStats { inserted: n as u64, ..Default::default() })
+            let n = conn.execute(
+                &format!("INSERT INTO {table} ({cols}) SELECT {cols} FROM {staging}"),
+                [],
+            )?;
+            Ok(WriteStats {
+                inserted: n as u64,
+                ..Default::default()
+            })
         }),
         WriteOp::InsertNew => {
             dedup_batch(conn, schema, false).map_err(|e| e.to_string())?;
@@ -248,13 +281,21 @@ fn apply(conn: &Connection, schema: &TableSchema, rows: &[Vec<DValue>], op: Writ
                     ),
                     [],
                 )? as u64;
-                Ok(WriteStats { inserted, unchanged: rows.len() as u64 - inserted, ..Default::default() })
+                Ok(WriteStats {
+                    inserted,
+                    unchanged: rows.len() as u64 - inserted,
+                    ..Default::default()
+                })
             })
         }
         WriteOp::Merge => {
             dedup_batch(conn, schema, true).map_err(|e| e.to_string())?;
             let distinct = count(conn, &format!("SELECT count(*) FROM {batch}")).map_err(|e| e.to_string())?;
-            let non_keys: Vec<&Column> = schema.columns.iter().filter(|c| !schema.keys.contains(&c.name)).collect();
+            let non_keys: Vec<&Column> = schema
+                .columns
+                .iter()
+                .filter(|c| !schema.keys.contains(&c.name))
+                .collect();
             let changed = if schema.has_data_hash() {
                 format!(" AND t.{0} IS DISTINCT FROM s.{0}", quote_ident(DATA_HASH))
             } else {
@@ -264,7 +305,10 @@ fn apply(conn: &Connection, schema: &TableSchema, rows: &[Vec<DValue>], op: Writ
                 let updated = if non_keys.is_empty() {
                     0
                 } else {
-                    let set = non_keys.iter().map(|c| format!("{0} = s.{0}", quote_ident(c.name))).collect::<Vec<_>>();
+                    let set = non_keys
+                        .iter()
+                        .map(|c| format!("{0} = s.{0}", quote_ident(c.name)))
+                        .collect::<Vec<_>>();
                     conn.execute(
                         &format!(
                             "UPDATE {table} AS t SET {} FROM {batch} AS s WHERE {}{changed}",
@@ -308,9 +352,15 @@ fn apply(conn: &Connection, schema: &TableSchema, rows: &[Vec<DValue>], op: Writ
             }
             in_transaction(conn, || {
                 let deleted = conn.execute(&format!("DELETE FROM {table} WHERE {part} = ?"), [&day])? as u64;
-                let inserted =
-                    conn.execute(&format!("INSERT INTO {table} ({cols}) SELECT {cols} FROM {staging}"), [])? as u64;
-                Ok(WriteStats { inserted, deleted, ..Default::default() })
+                let inserted = conn.execute(
+                    &format!("INSERT INTO {table} ({cols}) SELECT {cols} FROM {staging}"),
+                    [],
+                )? as u64;
+                Ok(WriteStats {
+                    inserted,
+                    deleted,
+                    ..Default::default()
+                })
             })
         }
     };
@@ -322,18 +372,37 @@ fn days_since_epoch(date: NaiveDate) -> i32 {
 }
 
 /// A row as DuckDB values in declaration order, type-checked against the schema.
+///
 /// Takes the row by value so strings move into DuckDB values without copies.
-fn row_values(schema: &TableSchema, mut row: Row) -> Result<Vec<DValue>, WarehouseError> {
-    let values = schema
-        .columns
-        .iter()
-        .map(|c| json_to_duck(c, row.remove(c.name)).map_err(|e| write_err(schema, format!("column {}: {e}", c.name))))
-        .collect::<Result<Vec<_>, _>>()?;
-    // Whatever is left was not declared (BigQuery refuses unknown fields too).
-    if let Some(extra) = row.keys().next() {
-        return Err(write_err(schema, format!("row has undeclared column {extra:?}")));
+/// Rows of one batch almost always list their fields in the same order, so
+/// `hint` remembers which column the n-th field matched last time: one string
+/// comparison per field instead of a search (this loop runs per value of
+/// batches of tens of thousands of rows).
+fn row_values(schema: &TableSchema, row: Row, hint: &mut Vec<usize>) -> Result<Vec<DValue>, WarehouseError> {
+    let columns = schema.columns;
+    let mut slots: Vec<Option<Value>> = std::iter::repeat_with(|| None).take(columns.len()).collect();
+    for (pos, (name, value)) in row.into_iter().enumerate() {
+        let index = match hint.get(pos) {
+            Some(&i) if columns[i].name == name => i,
+            _ => {
+                let Some(i) = columns.iter().position(|c| c.name == name) else {
+                    // BigQuery refuses unknown fields too.
+                    return Err(write_err(schema, format!("row has undeclared column {name:?}")));
+                };
+                match hint.get_mut(pos) {
+                    Some(h) => *h = i,
+                    None => hint.push(i),
+                }
+                i
+            }
+        };
+        slots[index] = Some(value);
     }
-    Ok(values)
+    columns
+        .iter()
+        .zip(slots)
+        .map(|(c, v)| json_to_duck(c, v).map_err(|e| write_err(schema, format!("column {}: {e}", c.name))))
+        .collect()
 }
 
 fn json_to_duck(column: &Column, value: Option<Value>) -> Result<DValue, String> {
@@ -406,11 +475,19 @@ fn duck_to_json(value: DValue, is_json: bool) -> Value {
         DValue::USmallInt(i) => i.into(),
         DValue::UInt(i) => i.into(),
         DValue::UBigInt(i) => i.into(),
-        DValue::HugeInt(i) => i64::try_from(i).map(Value::from).unwrap_or_else(|_| Value::String(i.to_string())),
-        DValue::UHugeInt(i) => u64::try_from(i).map(Value::from).unwrap_or_else(|_| Value::String(i.to_string())),
+        DValue::HugeInt(i) => i64::try_from(i)
+            .map(Value::from)
+            .unwrap_or_else(|_| Value::String(i.to_string())),
+        DValue::UHugeInt(i) => u64::try_from(i)
+            .map(Value::from)
+            .unwrap_or_else(|_| Value::String(i.to_string())),
         DValue::Float(f) => float(f64::from(f)),
         DValue::Double(f) => float(f),
-        DValue::Decimal(d) => d.to_string().parse::<f64>().map(float).unwrap_or_else(|_| Value::String(d.to_string())),
+        DValue::Decimal(d) => d
+            .to_string()
+            .parse::<f64>()
+            .map(float)
+            .unwrap_or_else(|_| Value::String(d.to_string())),
         DValue::Timestamp(unit, v) => DateTime::from_timestamp_micros(unit.to_micros(v))
             .map(|t| Value::String(t.to_rfc3339_opts(SecondsFormat::AutoSi, true)))
             .unwrap_or(Value::Null),
@@ -433,9 +510,12 @@ fn duck_to_json(value: DValue, is_json: bool) -> Value {
         DValue::List(items) | DValue::Array(items) => {
             Value::Array(items.into_iter().map(|v| duck_to_json(v, false)).collect())
         }
-        DValue::Struct(fields) => {
-            Value::Object(fields.iter().map(|(k, v)| (k.clone(), duck_to_json(v.clone(), false))).collect())
-        }
+        DValue::Struct(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(k, v)| (k.clone(), duck_to_json(v.clone(), false)))
+                .collect(),
+        ),
         DValue::Map(entries) => Value::Array(
             entries
                 .iter()
@@ -463,7 +543,10 @@ fn select_rows(
             let is_json = (0..names.len())
                 .map(|i| {
                     json_columns.contains(names[i].as_str())
-                        || stmt.column_logical_type(i).get_alias().is_some_and(|a| a.eq_ignore_ascii_case("json"))
+                        || stmt
+                            .column_logical_type(i)
+                            .get_alias()
+                            .is_some_and(|a| a.eq_ignore_ascii_case("json"))
                 })
                 .collect();
             (names, is_json)
@@ -482,12 +565,45 @@ fn select_rows(
 }
 
 /// Statement kinds a read-only query may start with.
-const READ_ONLY_STARTS: &[&str] = &["SELECT", "WITH", "DESCRIBE", "SHOW", "EXPLAIN", "FROM", "VALUES", "SUMMARIZE"];
+const READ_ONLY_STARTS: &[&str] = &[
+    "SELECT",
+    "WITH",
+    "DESCRIBE",
+    "SHOW",
+    "EXPLAIN",
+    "FROM",
+    "VALUES",
+    "SUMMARIZE",
+];
 /// Words that never appear in a read-only statement (outside strings and quoted names).
 const WRITE_WORDS: &[&str] = &[
-    "INSERT", "UPDATE", "DELETE", "MERGE", "CREATE", "DROP", "ALTER", "COPY", "ATTACH", "DETACH", "INSTALL",
-    "LOAD", "PRAGMA", "SET", "RESET", "CALL", "CHECKPOINT", "EXPORT", "IMPORT", "VACUUM", "TRUNCATE", "ANALYZE",
-    "BEGIN", "COMMIT", "ROLLBACK", "GRANT", "USE",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "MERGE",
+    "CREATE",
+    "DROP",
+    "ALTER",
+    "COPY",
+    "ATTACH",
+    "DETACH",
+    "INSTALL",
+    "LOAD",
+    "PRAGMA",
+    "SET",
+    "RESET",
+    "CALL",
+    "CHECKPOINT",
+    "EXPORT",
+    "IMPORT",
+    "VACUUM",
+    "TRUNCATE",
+    "ANALYZE",
+    "BEGIN",
+    "COMMIT",
+    "ROLLBACK",
+    "GRANT",
+    "USE",
 ];
 
 /// Splits SQL into upper-cased bare words and `;`, skipping string literals,
@@ -510,7 +626,11 @@ fn sql_tokens(sql: &str) -> Result<Vec<String>, String> {
                         Some(_) => i += 1,
                     }
                 }
-                tokens.push(if c == '\'' { "'literal'".into() } else { "\"ident\"".into() });
+                tokens.push(if c == '\'' {
+                    "'literal'".into()
+                } else {
+                    "\"ident\"".into()
+                });
                 i += 1;
             }
             '-' if chars.get(i + 1) == Some(&'-') => {
@@ -596,9 +716,15 @@ impl Warehouse for DuckDbWarehouse {
 
     /// Rows in declaration order of columns, ordered by the table's keys. A
     /// range on a table without `partition_by` filters nothing.
-    async fn scan(&self, schema: &'static TableSchema, range: Option<PartitionRange>) -> Result<Vec<Row>, WarehouseError> {
+    async fn scan(
+        &self,
+        schema: &'static TableSchema,
+        range: Option<PartitionRange>,
+    ) -> Result<Vec<Row>, WarehouseError> {
         if range.is_none() && schema.require_partition_filter {
-            return Err(WarehouseError::PartitionFilterRequired { table: schema.qualified_name() });
+            return Err(WarehouseError::PartitionFilterRequired {
+                table: schema.qualified_name(),
+            });
         }
         let read_only = self.read_only;
         self.run(move |conn, ensured| {
@@ -616,8 +742,12 @@ impl Warehouse for DuckDbWarehouse {
                 let keys = schema.keys.iter().map(|k| quote_ident(k)).collect::<Vec<_>>();
                 sql.push_str(&format!(" ORDER BY {}", keys.join(", ")));
             }
-            let json_columns: HashSet<&str> =
-                schema.columns.iter().filter(|c| c.ty == ColumnType::Json).map(|c| c.name).collect();
+            let json_columns: HashSet<&str> = schema
+                .columns
+                .iter()
+                .filter(|c| c.ty == ColumnType::Json)
+                .map(|c| c.name)
+                .collect();
             select_rows(conn, &sql, params, &json_columns).map_err(query_err)
         })
         .await
@@ -627,7 +757,8 @@ impl Warehouse for DuckDbWarehouse {
         check_read_only(sql)?;
         let sql = sql.to_owned();
         let params: Vec<DValue> = params.into_iter().map(param_to_duck).collect();
-        self.run(move |conn, _| select_rows(conn, &sql, params, &HashSet::new()).map_err(query_err)).await
+        self.run(move |conn, _| select_rows(conn, &sql, params, &HashSet::new()).map_err(query_err))
+            .await
     }
 }
 
@@ -674,13 +805,33 @@ mod tests {
         let schema = NbacSchedule::SCHEMA;
         let rows: Vec<Row> = (0..10).map(|i| game(i, 1)).collect();
         let first = wh.merge(schema, rows.clone()).await.unwrap();
-        assert_eq!(first, WriteStats { inserted: 10, ..Default::default() });
+        assert_eq!(
+            first,
+            WriteStats {
+                inserted: 10,
+                ..Default::default()
+            }
+        );
         let again = wh.merge(schema, rows).await.unwrap();
-        assert_eq!(again, WriteStats { unchanged: 10, ..Default::default() });
+        assert_eq!(
+            again,
+            WriteStats {
+                unchanged: 10,
+                ..Default::default()
+            }
+        );
         // Two changed, one new, and a duplicate key in the batch where the last wins.
         let batch = vec![game(0, 2), game(1, 2), game(10, 1), game(3, 2), game(3, 1)];
         let stats = wh.merge(schema, batch).await.unwrap();
-        assert_eq!(stats, WriteStats { inserted: 1, updated: 2, unchanged: 1, deleted: 0 });
+        assert_eq!(
+            stats,
+            WriteStats {
+                inserted: 1,
+                updated: 2,
+                unchanged: 1,
+                deleted: 0
+            }
+        );
         let all = wh.scan(schema, None).await.unwrap();
         assert_eq!(all.len(), 11);
         assert_eq!(all[0]["game_status"], json!(2));
@@ -703,7 +854,11 @@ mod tests {
         // Generous bound for unoptimised test builds on 2 shared cores.
         eprintln!("30k merge: first {first:?}, second {:?}", started.elapsed());
         assert!(first < std::time::Duration::from_secs(3), "first merge took {first:?}");
-        assert!(started.elapsed() < std::time::Duration::from_secs(3), "second merge took {:?}", started.elapsed());
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(3),
+            "second merge took {:?}",
+            started.elapsed()
+        );
     }
 
     fn log_row(id: &str, day: &str) -> Row {
@@ -723,7 +878,10 @@ mod tests {
     async fn append_replace_partition_and_scan_ranges() {
         let wh = DuckDbWarehouse::open_in_memory().unwrap();
         let s = ProcessorExecutionLog::SCHEMA;
-        let stats = wh.append(s, vec![log_row("a", "2025-01-01"), log_row("b", "2025-01-02")]).await.unwrap();
+        let stats = wh
+            .append(s, vec![log_row("a", "2025-01-01"), log_row("b", "2025-01-02")])
+            .await
+            .unwrap();
         assert_eq!(stats.inserted, 2);
         let day = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
         let rows = wh.scan(s, Some(PartitionRange::day(day))).await.unwrap();
@@ -731,11 +889,29 @@ mod tests {
         assert_eq!(rows[0]["inputs"], json!({"paths": ["a", "b"], "n": 1}));
         assert_eq!(rows[0]["started_at"], json!("2025-01-01T10:00:00Z"));
         assert_eq!(rows[0]["run_date"], json!("2025-01-01"));
-        let stats = wh.replace_partition(s, day, vec![log_row("c", "2025-01-01"), log_row("d", "2025-01-01")]).await;
-        assert_eq!(stats.unwrap(), WriteStats { inserted: 2, deleted: 1, ..Default::default() });
-        let err = wh.replace_partition(s, day, vec![log_row("e", "2025-01-05")]).await.unwrap_err();
+        let stats = wh
+            .replace_partition(s, day, vec![log_row("c", "2025-01-01"), log_row("d", "2025-01-01")])
+            .await;
+        assert_eq!(
+            stats.unwrap(),
+            WriteStats {
+                inserted: 2,
+                deleted: 1,
+                ..Default::default()
+            }
+        );
+        let err = wh
+            .replace_partition(s, day, vec![log_row("e", "2025-01-05")])
+            .await
+            .unwrap_err();
         assert!(matches!(err, WarehouseError::Write { .. }), "{err}");
-        let ids: Vec<_> = wh.scan(s, None).await.unwrap().into_iter().map(|r| r["execution_id"].clone()).collect();
+        let ids: Vec<_> = wh
+            .scan(s, None)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r["execution_id"].clone())
+            .collect();
         assert_eq!(ids, [json!("b"), json!("c"), json!("d")]);
     }
 
@@ -751,11 +927,30 @@ mod tests {
             .unwrap()
             .clone()
         };
-        let st = wh.insert_new(s, vec![row("bad", "f1"), row("bad", "f2"), row("worse", "f1")]).await.unwrap();
-        assert_eq!(st, WriteStats { inserted: 2, unchanged: 1, ..Default::default() });
+        let st = wh
+            .insert_new(s, vec![row("bad", "f1"), row("bad", "f2"), row("worse", "f1")])
+            .await
+            .unwrap();
+        assert_eq!(
+            st,
+            WriteStats {
+                inserted: 2,
+                unchanged: 1,
+                ..Default::default()
+            }
+        );
         let st = wh.insert_new(s, vec![row("bad", "f3")]).await.unwrap();
-        assert_eq!(st, WriteStats { unchanged: 1, ..Default::default() });
-        let rows = wh.query("SELECT function_name FROM nba_orchestration.quarantined_inputs ORDER BY reason", vec![]);
+        assert_eq!(
+            st,
+            WriteStats {
+                unchanged: 1,
+                ..Default::default()
+            }
+        );
+        let rows = wh.query(
+            "SELECT function_name FROM nba_orchestration.quarantined_inputs ORDER BY reason",
+            vec![],
+        );
         let rows = rows.await.unwrap();
         assert_eq!(rows[0]["function_name"], json!("f1"));
     }
@@ -825,7 +1020,10 @@ mod tests {
             wh.merge(NbacSchedule::SCHEMA, vec![game(1, 1)]).await.unwrap();
         }
         let ro = DuckDbWarehouse::open_read_only(&path).unwrap();
-        let n = ro.query("SELECT count(*) AS n FROM nba_raw.nbac_schedule", vec![]).await.unwrap();
+        let n = ro
+            .query("SELECT count(*) AS n FROM nba_raw.nbac_schedule", vec![])
+            .await
+            .unwrap();
         assert_eq!(n[0]["n"], json!(1));
         assert!(ro.merge(NbacSchedule::SCHEMA, vec![game(2, 1)]).await.is_err());
     }

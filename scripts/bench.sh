@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# `make bench`: speed numbers, measured on this machine (release builds).
+#  1. the function runtime: cold start (exec → first 2xx) and 1,000 concurrent requests
+#     to a function that sleeps 1 s (target: < 2 s in total);
+#  2. one day through the local platform (`nba run`), wall time, median of 5 cold runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+target="${CARGO_TARGET_DIR:-/var/cache/nba-props/target}"
+
+cargo build --release -q -p nba-runtime --bin functions-conformance --example bench_runtime
+cargo build --release -q -p nba-cli --bin nba
+
+echo "== function runtime (release)"
+FUNCTIONS_CONFORMANCE_BIN="$target/release/functions-conformance" "$target/release/examples/bench_runtime"
+
+echo "== one day: nba run --date 2025-01-10 (release, fresh data dir each run)"
+times=()
+for i in 1 2 3 4 5; do
+  dir=$(mktemp -d)
+  start=$(date +%s.%N)
+  "$target/release/nba" --data-dir "$dir" run --date 2025-01-10 --dataset data/season-2024-25 >/dev/null
+  end=$(date +%s.%N)
+  times+=("$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')")
+  rm -rf "$dir"
+done
+printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "day run wall time: median %.3f s (min %.3f, max %.3f, n=%d)\n", a[int((NR+1)/2)], a[1], a[NR], NR}'
