@@ -91,14 +91,23 @@ impl DayReport {
             "function", "runs", "statuses", "read", "written", "unchanged", "rejected"
         ));
         for (name, t) in &per_function {
-            let statuses = t.by_status.iter().map(|(s, n)| format!("{s}={n}")).collect::<Vec<_>>().join(" ");
+            let statuses = t
+                .by_status
+                .iter()
+                .map(|(s, n)| format!("{s}={n}"))
+                .collect::<Vec<_>>()
+                .join(" ");
             out.push_str(&format!(
                 "{:<16} {:>5}  {:<34} {:>9} {:>9} {:>9} {:>9}\n",
                 name, t.runs, statuses, t.read, t.written, t.unchanged, t.rejected
             ));
         }
         let failures = self.failures();
-        out.push_str(&format!("\nfunctions run: {}   failures: {}\n", self.executions.len(), failures.len()));
+        out.push_str(&format!(
+            "\nfunctions run: {}   failures: {}\n",
+            self.executions.len(),
+            failures.len()
+        ));
         for f in &failures {
             out.push_str(&format!("  ✗ {f}\n"));
         }

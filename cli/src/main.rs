@@ -13,7 +13,11 @@ use nba_cloud::embedded::DuckDbWarehouse;
 use nba_core::Config;
 
 #[derive(Parser)]
-#[command(name = "nba", version, about = "NBA player-prop pipeline: local runs, status and queries")]
+#[command(
+    name = "nba",
+    version,
+    about = "NBA player-prop pipeline: local runs, status and queries"
+)]
 struct Cli {
     /// Root of the embedded cloud's files (overrides NBA_DATA_DIR).
     #[arg(long, global = true)]
@@ -95,7 +99,15 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             date,
             dataset,
             duplicate_deliveries,
-        } => run(config, date.unwrap_or_else(nba_core::time::today_et), dataset, duplicate_deliveries).await,
+        } => {
+            run(
+                config,
+                date.unwrap_or_else(nba_core::time::today_et),
+                dataset,
+                duplicate_deliveries,
+            )
+            .await
+        }
         Command::Status { date } => {
             let warehouse = open_warehouse(&config)?;
             let rows = status::day_log(&warehouse, date).await?;
@@ -123,7 +135,11 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::ReplayServer { dataset, port } => {
             let app = nba_replay::router(nba_replay::Dataset::open(&dataset)?);
             let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-            println!("replay upstream for {} on http://{}/", dataset.display(), listener.local_addr()?);
+            println!(
+                "replay upstream for {} on http://{}/",
+                dataset.display(),
+                listener.local_addr()?
+            );
             axum::serve(listener, app)
                 .with_graceful_shutdown(nba_runtime::server::shutdown_signal())
                 .await?;
@@ -134,11 +150,20 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
 
 fn open_warehouse(config: &Config) -> anyhow::Result<DuckDbWarehouse> {
     let path = config.env_dir().join("warehouse.duckdb");
-    anyhow::ensure!(path.exists(), "no local warehouse at {} yet: run `nba run` first", path.display());
+    anyhow::ensure!(
+        path.exists(),
+        "no local warehouse at {} yet: run `nba run` first",
+        path.display()
+    );
     DuckDbWarehouse::open_read_only(&path).with_context(|| format!("opening {}", path.display()))
 }
 
-async fn run(config: Config, date: NaiveDate, dataset: PathBuf, duplicate_deliveries: bool) -> anyhow::Result<ExitCode> {
+async fn run(
+    config: Config,
+    date: NaiveDate,
+    dataset: PathBuf,
+    duplicate_deliveries: bool,
+) -> anyhow::Result<ExitCode> {
     let progress = ProgressBar::new(1);
     progress.set_style(
         ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}")
@@ -159,7 +184,11 @@ async fn run(config: Config, date: NaiveDate, dataset: PathBuf, duplicate_delive
     platform.shutdown().await;
     print!("{}", report.render(&data_dir));
     println!("  function logs {} (Cloud Logging JSON lines)", log_file.display());
-    Ok(if report.succeeded() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if report.succeeded() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// The functions run in this process: their structured logs go to a file, so the

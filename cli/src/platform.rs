@@ -10,12 +10,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 use chrono::NaiveDate;
-use nba_cloud::embedded::{LocalCloud, LocalCloudOptions, ObjectFilter, SubscriptionConfig};
 use nba_cloud::Clients;
+use nba_cloud::embedded::{LocalCloud, LocalCloudOptions, ObjectFilter, SubscriptionConfig};
 use nba_core::{Bucket, Config, CorrelationId, Names, Topic};
 use nba_execlog::{ExecutionLogRow, WarehouseSink};
-use nba_runtime::{Function, RuntimeDeps};
 use nba_runtime::deps::RuntimeSettings;
+use nba_runtime::{Function, RuntimeDeps};
 use nba_schemas::Table;
 use reqwest::Url;
 use tokio::net::TcpListener;
@@ -116,7 +116,13 @@ impl LocalPlatform {
                 None => function,
             };
             let url = serve_function(name, function, deps.clone(), shutdown.subscribe()).await?;
-            functions.insert(name.to_string(), RunningFunction { name: name.to_string(), url });
+            functions.insert(
+                name.to_string(),
+                RunningFunction {
+                    name: name.to_string(),
+                    url,
+                },
+            );
         }
 
         let platform = LocalPlatform {
@@ -142,7 +148,8 @@ impl LocalPlatform {
         }
         let raw_bucket = self.names.bucket(Bucket::Raw);
         let raw = self.function_url(nba_raw::RAW_PROCESSOR_FUNCTION)?;
-        let trigger = subscription(RAW_FINALIZE_TRIGGER, raw, policy).with_dead_letter(format!("{raw_bucket}-finalize-dlq"));
+        let trigger =
+            subscription(RAW_FINALIZE_TRIGGER, raw, policy).with_dead_letter(format!("{raw_bucket}-finalize-dlq"));
         self.cloud
             .eventarc()
             .subscribe(&raw_bucket, ObjectFilter::all().excluding("quarantine/"), trigger)?;
@@ -265,7 +272,9 @@ async fn start_replay(dataset: &std::path::Path, shutdown: watch::Receiver<bool>
     let addr = listener.local_addr()?;
     let app = nba_replay::router(dataset);
     tokio::spawn(async move {
-        let served = axum::serve(listener, app).with_graceful_shutdown(wait_for(shutdown)).await;
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(wait_for(shutdown))
+            .await;
         if let Err(e) = served {
             tracing::error!(error = %e, "replay upstream stopped");
         }

@@ -7,12 +7,24 @@ use serde_json::Value;
 pub fn render(columns: &[String], rows: &[Row]) -> String {
     let cells: Vec<Vec<String>> = rows
         .iter()
-        .map(|row| columns.iter().map(|c| cell(row.get(c).unwrap_or(&Value::Null))).collect())
+        .map(|row| {
+            columns
+                .iter()
+                .map(|c| cell(row.get(c).unwrap_or(&Value::Null)))
+                .collect()
+        })
         .collect();
     let widths: Vec<usize> = columns
         .iter()
         .enumerate()
-        .map(|(i, c)| cells.iter().map(|r| r[i].chars().count()).chain([c.chars().count()]).max().unwrap_or(0))
+        .map(|(i, c)| {
+            cells
+                .iter()
+                .map(|r| r[i].chars().count())
+                .chain([c.chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let line = |values: Vec<&str>| -> String {
         values
@@ -27,13 +39,25 @@ pub fn render(columns: &[String], rows: &[Row]) -> String {
     let mut out = String::new();
     out.push_str(&line(columns.iter().map(String::as_str).collect()));
     out.push('\n');
-    out.push_str(&line(widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().iter().map(String::as_str).collect()));
+    out.push_str(&line(
+        widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str)
+            .collect(),
+    ));
     out.push('\n');
     for row in &cells {
         out.push_str(&line(row.iter().map(String::as_str).collect()));
         out.push('\n');
     }
-    out.push_str(&format!("({} row{})\n", rows.len(), if rows.len() == 1 { "" } else { "s" }));
+    out.push_str(&format!(
+        "({} row{})\n",
+        rows.len(),
+        if rows.len() == 1 { "" } else { "s" }
+    ));
     out
 }
 
@@ -62,6 +86,6 @@ mod tests {
             json!({"a": "longer", "b": null}).as_object().unwrap().clone(),
         ];
         let text = render(&["a".into(), "b".into()], &rows);
-        assert_eq!(text, "a       b\n------  --\nx       10\nlonger  NULL\n(2 rows)\n");
+        assert_eq!(text, "a       b\n------  ----\nx       10\nlonger  NULL\n(2 rows)\n");
     }
 }

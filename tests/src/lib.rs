@@ -31,7 +31,10 @@ pub fn contract(path: &str) -> Value {
 pub fn schema_errors(schema_path: &str, instance: &Value) -> Vec<String> {
     let schema = contract(schema_path);
     let validator = jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{schema_path}: {e}"));
-    validator.iter_errors(instance).map(|e| format!("{}: {e}", e.instance_path())).collect()
+    validator
+        .iter_errors(instance)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
 }
 
 /// Wraps a CloudEvent function so its first `failures` calls fail transiently
@@ -57,7 +60,11 @@ impl CloudEventFunction for FailFirst {
     async fn call(&self, inv: &Invocation, event: Event) -> Result<Outcome, FunctionError> {
         let n = self.calls.fetch_add(1, Ordering::SeqCst);
         if n < self.failures {
-            return Err(FunctionError::Transient(format!("injected failure {} of {}", n + 1, self.failures)));
+            return Err(FunctionError::Transient(format!(
+                "injected failure {} of {}",
+                n + 1,
+                self.failures
+            )));
         }
         self.inner.call(inv, event).await
     }

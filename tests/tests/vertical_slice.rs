@@ -50,7 +50,11 @@ async fn count(platform: &LocalPlatform, sql: &str) -> i64 {
 async fn schedule_counts(platform: &LocalPlatform) -> (i64, i64) {
     (
         count(platform, "SELECT count(*) FROM nba_raw.nbac_schedule").await,
-        count(platform, "SELECT count(*) FROM nba_raw.nbac_schedule WHERE season_type = 'Regular Season'").await,
+        count(
+            platform,
+            "SELECT count(*) FROM nba_raw.nbac_schedule WHERE season_type = 'Regular Season'",
+        )
+        .await,
     )
 }
 
@@ -72,20 +76,34 @@ async fn a_day_loads_the_season_schedule_and_reruns_change_nothing() {
     assert!(report.succeeded(), "{:?}", report.failures());
     let (all, regular) = schedule_counts(&platform).await;
     assert_eq!(regular, 1230, "regular-season games");
-    assert!(all > 1230, "preseason, cup, all-star and playoff games are kept too: {all}");
+    assert!(
+        all > 1230,
+        "preseason, cup, all-star and playoff games are kept too: {all}"
+    );
 
     // One execution-log row per invocation; the scraper run and the processor run it
     // triggered share one correlation id.
     let functions: Vec<&str> = report.executions.iter().map(|e| e.function_name.as_str()).collect();
     assert_eq!(functions, ["scrapers", "raw_processor"], "{:?}", report.executions);
-    assert!(report.executions.iter().all(|e| e.correlation_id == report.correlation_id.as_str()));
+    assert!(
+        report
+            .executions
+            .iter()
+            .all(|e| e.correlation_id == report.correlation_id.as_str())
+    );
     let raw = &report.executions[1];
-    assert_eq!((raw.status.as_str(), raw.rows_written, raw.rows_rejected), ("success", all, 0));
+    assert_eq!(
+        (raw.status.as_str(), raw.rows_written, raw.rows_rejected),
+        ("success", all, 0)
+    );
 
     // Every published message matches its contract.
     let names = platform.names.clone();
     for (topic, schema) in [
-        (Topic::Phase1ScrapersComplete, "messages/nba-phase1-scrapers-complete.schema.json"),
+        (
+            Topic::Phase1ScrapersComplete,
+            "messages/nba-phase1-scrapers-complete.schema.json",
+        ),
         (Topic::Phase2RawComplete, "messages/nba-phase2-raw-complete.schema.json"),
     ] {
         let messages = journal(&platform.cloud, &names.topic(topic));
@@ -108,7 +126,11 @@ async fn a_day_loads_the_season_schedule_and_reruns_change_nothing() {
     let again = run_day(&platform, date(), &hidden()).await.unwrap();
     assert!(again.succeeded(), "{:?}", again.failures());
     assert_eq!(schedule_counts(&platform).await, (all, regular));
-    let raw = again.executions.iter().find(|e| e.function_name == "raw_processor").unwrap();
+    let raw = again
+        .executions
+        .iter()
+        .find(|e| e.function_name == "raw_processor")
+        .unwrap();
     assert_eq!((raw.rows_written, raw.rows_unchanged), (0, all));
     platform.shutdown().await;
 }
@@ -122,11 +144,18 @@ async fn duplicate_deliveries_change_nothing() {
     let (all, regular) = schedule_counts(&platform).await;
     assert_eq!(regular, 1230);
     // The finalize event arrived twice: one run loaded, the duplicate was recognised.
-    let raw: Vec<_> = report.executions.iter().filter(|e| e.function_name == "raw_processor").collect();
+    let raw: Vec<_> = report
+        .executions
+        .iter()
+        .filter(|e| e.function_name == "raw_processor")
+        .collect();
     assert_eq!(raw.len(), 2, "{raw:?}");
     let written: i64 = raw.iter().map(|e| e.rows_written).sum();
     assert_eq!(written, all, "rows written once in total");
-    assert!(raw.iter().any(|e| e.status == "skipped" || e.rows_unchanged == all), "{raw:?}");
+    assert!(
+        raw.iter().any(|e| e.status == "skipped" || e.rows_unchanged == all),
+        "{raw:?}"
+    );
     // Downstream saw one completion per processed object.
     let completions = journal(&platform.cloud, &platform.names.topic(Topic::Phase2RawComplete));
     assert_eq!(completions.len(), 1, "{completions:?}");
@@ -140,7 +169,9 @@ async fn a_processor_failing_its_first_two_deliveries_recovers_by_redelivery() {
         ("raw_processor", Function::CloudEvent(inner)) => Function::CloudEvent(Arc::new(FailFirst::new(inner, 2))),
         (_, other) => other,
     });
-    let platform = LocalPlatform::start_with(options(dir.path(), false), Some(hook)).await.unwrap();
+    let platform = LocalPlatform::start_with(options(dir.path(), false), Some(hook))
+        .await
+        .unwrap();
     let report = run_day(&platform, date(), &hidden()).await.unwrap();
     assert!(report.succeeded(), "{:?}", report.failures());
     assert_eq!(schedule_counts(&platform).await.1, 1230);
@@ -150,7 +181,14 @@ async fn a_processor_failing_its_first_two_deliveries_recovers_by_redelivery() {
         .filter(|e| e.function_name == "raw_processor")
         .map(|e| (e.status.as_str(), e.error_class.as_deref()))
         .collect();
-    assert_eq!(raw, [("failed", Some("transient")), ("failed", Some("transient")), ("success", None)]);
+    assert_eq!(
+        raw,
+        [
+            ("failed", Some("transient")),
+            ("failed", Some("transient")),
+            ("success", None)
+        ]
+    );
     assert_eq!(platform.dead_lettered(), 0);
     platform.shutdown().await;
 }
@@ -179,16 +217,30 @@ async fn a_malformed_schedule_is_quarantined_and_triggers_nothing() {
         .unwrap();
     platform.settle().await;
 
-    let log = platform.executions(&nba_core::CorrelationId("malformed-test".into())).await.unwrap();
+    let log = platform
+        .executions(&nba_core::CorrelationId("malformed-test".into()))
+        .await
+        .unwrap();
     assert_eq!(log.len(), 1, "{log:?}");
     let row = &log[0];
-    assert_eq!((row.status.as_str(), row.error_class.as_deref()), ("failed", Some("bad_input")));
+    assert_eq!(
+        (row.status.as_str(), row.error_class.as_deref()),
+        ("failed", Some("bad_input"))
+    );
     let message = row.error_message.as_deref().unwrap();
     assert!(message.contains(name), "names the file: {message}");
-    assert!(message.contains("leagueSchedule.gameDates[0].games[0].homeTeam.teamTricode"), "names the field: {message}");
+    assert!(
+        message.contains("leagueSchedule.gameDates[0].games[0].homeTeam.teamTricode"),
+        "names the field: {message}"
+    );
 
     // Kept, not lost: a copy under quarantine/ and a row saying why.
-    let kept = platform.clients.objects.get(&bucket, &format!("quarantine/{name}")).await.unwrap();
+    let kept = platform
+        .clients
+        .objects
+        .get(&bucket, &format!("quarantine/{name}"))
+        .await
+        .unwrap();
     assert_eq!(serde_json::from_slice::<Value>(&kept).unwrap(), body);
     let quarantined = count(&platform, "SELECT count(*) FROM nba_orchestration.quarantined_inputs").await;
     assert_eq!(quarantined, 1);
@@ -202,9 +254,18 @@ async fn a_malformed_schedule_is_quarantined_and_triggers_nothing() {
 #[test]
 fn every_contract_sample_validates_against_its_schema() {
     for (schema, sample) in [
-        ("messages/nba-phase1-scrapers-complete.schema.json", "messages/nba-phase1-scrapers-complete.sample.json"),
-        ("messages/nba-phase2-raw-complete.schema.json", "messages/nba-phase2-raw-complete.sample.json"),
-        ("cloudevents/storage-object-finalized.schema.json", "cloudevents/storage-object-finalized.sample.json"),
+        (
+            "messages/nba-phase1-scrapers-complete.schema.json",
+            "messages/nba-phase1-scrapers-complete.sample.json",
+        ),
+        (
+            "messages/nba-phase2-raw-complete.schema.json",
+            "messages/nba-phase2-raw-complete.sample.json",
+        ),
+        (
+            "cloudevents/storage-object-finalized.schema.json",
+            "cloudevents/storage-object-finalized.sample.json",
+        ),
     ] {
         let errors = schema_errors(schema, &nba_e2e::contract(sample));
         assert!(errors.is_empty(), "{sample}: {errors:?}");

@@ -22,23 +22,28 @@ pub enum Claim {
     InProgress { owner: String },
 }
 
-pub async fn acquire(
-    state: &dyn StateStore,
-    key: &EventKey,
-    owner: &str,
-    ttl: Duration,
-) -> Result<Claim, StateError> {
+pub async fn acquire(state: &dyn StateStore, key: &EventKey, owner: &str, ttl: Duration) -> Result<Claim, StateError> {
     let doc = json!({"state": "in_progress", "owner": owner});
-    match state.create_if_absent(COLLECTION, &key.document_id(), doc, Some(ttl)).await? {
+    match state
+        .create_if_absent(COLLECTION, &key.document_id(), doc, Some(ttl))
+        .await?
+    {
         Created::Created => Ok(Claim::Acquired),
         Created::Exists(existing) => {
             let data = &existing.data;
             match data.get("state").and_then(|s| s.as_str()) {
                 Some("done") => Ok(Claim::Done(
-                    data.get("status").and_then(|s| s.as_str()).unwrap_or("unknown").to_string(),
+                    data.get("status")
+                        .and_then(|s| s.as_str())
+                        .unwrap_or("unknown")
+                        .to_string(),
                 )),
                 _ => Ok(Claim::InProgress {
-                    owner: data.get("owner").and_then(|s| s.as_str()).unwrap_or("unknown").to_string(),
+                    owner: data
+                        .get("owner")
+                        .and_then(|s| s.as_str())
+                        .unwrap_or("unknown")
+                        .to_string(),
                 }),
             }
         }

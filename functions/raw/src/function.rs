@@ -40,7 +40,9 @@ impl CloudEventFunction for RawProcessorFunction {
         let object = match finalized_object(&event) {
             Ok(object) => object,
             Err(crate::event::EventError::NotFinalize(ty)) => {
-                return Ok(Outcome::skipped(format!("event type {ty} is not for the raw processor")));
+                return Ok(Outcome::skipped(format!(
+                    "event type {ty} is not for the raw processor"
+                )));
             }
             Err(e) => return Err(FunctionError::BadRequest(e.to_string())),
         };
@@ -68,10 +70,14 @@ impl CloudEventFunction for RawProcessorFunction {
                 // A concurrent duplicate delivery: wait briefly for the holder rather than
                 // churning through redeliveries; if it is still busy, ask for a redelivery.
                 return match claim::wait_done(self.clients.state.as_ref(), &key, CLAIM_WAIT).await {
-                    Ok(Some(status)) => {
-                        Ok(Outcome::skipped(format!("processed concurrently by {owner} ({status})")).with_input(object.uri()))
-                    }
-                    Ok(None) => Err(FunctionError::Transient(format!("{} is being processed by {owner}", object.uri()))),
+                    Ok(Some(status)) => Ok(
+                        Outcome::skipped(format!("processed concurrently by {owner} ({status})"))
+                            .with_input(object.uri()),
+                    ),
+                    Ok(None) => Err(FunctionError::Transient(format!(
+                        "{} is being processed by {owner}",
+                        object.uri()
+                    ))),
                     Err(e) => Err(FunctionError::Transient(e.to_string())),
                 };
             }
@@ -124,7 +130,8 @@ impl RawProcessorFunction {
         };
         let game_date = game_date_of(object);
         if rows_read > 0 && status != RunStatus::Failed {
-            self.publish_complete(inv, processor, object, game_date, status, &report).await?;
+            self.publish_complete(inv, processor, object, game_date, status, &report)
+                .await?;
         }
         Ok(Outcome {
             status,
@@ -183,7 +190,10 @@ impl RawProcessorFunction {
         report: &nba_cloud::writer::WriteReport,
     ) -> Result<(), FunctionError> {
         let Some(game_date) = game_date else {
-            return Err(FunctionError::Internal(format!("{} has no date folder in its key", object.uri())));
+            return Err(FunctionError::Internal(format!(
+                "{} has no date folder in its key",
+                object.uri()
+            )));
         };
         let message = RawComplete {
             processor_name: processor.name().into(),
@@ -206,7 +216,10 @@ impl RawProcessorFunction {
         ]);
         self.clients
             .publisher
-            .publish(&self.names.topic(Topic::Phase2RawComplete), OutgoingMessage::json(&message, attrs))
+            .publish(
+                &self.names.topic(Topic::Phase2RawComplete),
+                OutgoingMessage::json(&message, attrs),
+            )
             .await
             .map(|_| ())
             .map_err(|e| FunctionError::Transient(e.to_string()))

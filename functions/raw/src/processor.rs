@@ -61,6 +61,9 @@ impl ProcessorRegistry {
 
     /// The processor owning `object_name`, if any.
     pub fn route(&self, object_name: &str) -> Option<Arc<dyn RawProcessor>> {
-        self.processors.iter().find(|p| object_name.starts_with(p.prefix())).cloned()
+        self.processors
+            .iter()
+            .find(|p| object_name.starts_with(p.prefix()))
+            .cloned()
     }
 }

@@ -3,8 +3,8 @@
 //! `nba_orchestration.quarantined_inputs` says why.
 
 use chrono::Utc;
-use nba_cloud::{ObjectStore, Warehouse, WarehouseError};
 use nba_cloud::writer::{WriteContext, write_rows};
+use nba_cloud::{ObjectStore, Warehouse, WarehouseError};
 use nba_schemas::tables::orchestration::QuarantinedInput;
 
 use crate::event::StorageObject;

@@ -40,6 +40,23 @@ pub struct ScrapeFunction {
     pub today: fn() -> NaiveDate,
 }
 
+/// How a run ended, for its completion message.
+struct RunResult {
+    status: RunStatus,
+    count: u64,
+    gcs_path: Option<String>,
+}
+
+impl RunResult {
+    fn empty(status: RunStatus) -> Self {
+        RunResult {
+            status,
+            count: 0,
+            gcs_path: None,
+        }
+    }
+}
+
 /// The function's answer body.
 fn answer(status: &str, scraper: &str, inv: &Invocation, gcs_path: Option<&str>, count: u64) -> Value {
     json!({
@@ -66,7 +83,8 @@ impl ScrapeFunction {
                 self.registry.names().join(", ")
             ))
         })?;
-        let date = resolve_date(body.date.as_deref(), (self.today)()).map_err(|e| FunctionError::BadRequest(e.to_string()))?;
+        let date =
+            resolve_date(body.date.as_deref(), (self.today)()).map_err(|e| FunctionError::BadRequest(e.to_string()))?;
         let season = match body.season {
             Some(s) => validate_season(&s).map_err(|e| FunctionError::BadRequest(e.to_string()))?,
             None => season_of(date),
@@ -95,11 +113,14 @@ impl ScrapeFunction {
         inv: &Invocation,
         scraper: &dyn Scraper,
         ctx: &ScrapeContext,
-        status: RunStatus,
-        count: u64,
-        gcs_path: Option<String>,
+        run: RunResult,
         started: Instant,
     ) -> Result<(), FunctionError> {
+        let RunResult {
+            status,
+            count,
+            gcs_path,
+        } = run;
         let message = ScraperComplete {
             processor_name: scraper.name().into(),
             phase: 1,
@@ -127,7 +148,8 @@ impl ScrapeFunction {
         started: Instant,
     ) -> Result<(Response, Outcome), FunctionError> {
         let kept = self.keep_for_diagnosis(scraper, ctx, body).await;
-        self.complete(inv, scraper, ctx, RunStatus::Failed, 0, None, started).await?;
+        self.complete(inv, scraper, ctx, RunResult::empty(RunStatus::Failed), started)
+            .await?;
         let mut outcome = Outcome::new(RunStatus::Failed);
         outcome.game_date = Some(ctx.date);
         outcome.message = Some(format!(
@@ -165,25 +187,42 @@ impl HttpFunction for ScrapeFunction {
                     field: "$".into(),
                     reason: format!("body is not JSON: {e}"),
                 };
-                return self.shape_failure(inv, scraper.as_ref(), &ctx, body, error, started).await;
+                return self
+                    .shape_failure(inv, scraper.as_ref(), &ctx, body, error, started)
+                    .await;
             }
         };
         let count = match scraper.check_shape(&decoded) {
             Ok(n) => n,
-            Err(error) => return self.shape_failure(inv, scraper.as_ref(), &ctx, body, error, started).await,
+            Err(error) => {
+                return self
+                    .shape_failure(inv, scraper.as_ref(), &ctx, body, error, started)
+                    .await;
+            }
         };
         let mut outcome = Outcome::new(RunStatus::Success).with_input(shown_url);
         outcome.game_date = Some(ctx.date);
         if count == 0 {
             // A valid but empty answer: nothing to store, nothing downstream to trigger.
-            self.complete(inv, scraper.as_ref(), &ctx, RunStatus::NoData, 0, None, started).await?;
+            self.complete(
+                inv,
+                scraper.as_ref(),
+                &ctx,
+                RunResult::empty(RunStatus::NoData),
+                started,
+            )
+            .await?;
             outcome.status = RunStatus::NoData;
             let body = answer("no_data", scraper.name(), inv, None, 0);
             return Ok((Json(body).into_response(), outcome));
         }
         let gcs_path = self.store(inv, scraper.as_ref(), &ctx, body).await?;
-        self.complete(inv, scraper.as_ref(), &ctx, RunStatus::Success, count, Some(gcs_path.clone()), started)
-            .await?;
+        let run = RunResult {
+            status: RunStatus::Success,
+            count,
+            gcs_path: Some(gcs_path.clone()),
+        };
+        self.complete(inv, scraper.as_ref(), &ctx, run, started).await?;
         outcome.rows_written = count;
         let body = answer("success", scraper.name(), inv, Some(&gcs_path), count);
         Ok((Json(body).into_response(), outcome))

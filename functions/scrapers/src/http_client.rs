@@ -57,7 +57,10 @@ impl SourceId {
     /// like a browser on nba.com.
     fn headers(self) -> HeaderMap {
         let mut h = HeaderMap::new();
-        h.insert(header::ACCEPT, HeaderValue::from_static("application/json, text/plain, */*"));
+        h.insert(
+            header::ACCEPT,
+            HeaderValue::from_static("application/json, text/plain, */*"),
+        );
         if matches!(self, SourceId::NbaStats | SourceId::NbaCdn) {
             h.insert(
                 header::USER_AGENT,
@@ -121,7 +124,11 @@ impl Upstreams {
 }
 
 fn parse_base(var: &'static str, value: &str) -> Result<Url, UpstreamConfigError> {
-    let with_slash = if value.ends_with('/') { value.to_string() } else { format!("{value}/") };
+    let with_slash = if value.ends_with('/') {
+        value.to_string()
+    } else {
+        format!("{value}/")
+    };
     let url = Url::parse(&with_slash).map_err(|e| UpstreamConfigError {
         var,
         value: value.into(),
@@ -207,7 +214,10 @@ impl Fetcher {
                 status: status.as_u16(),
             });
         }
-        if response.content_length().is_some_and(|n| n as usize > self.max_body_bytes) {
+        if response
+            .content_length()
+            .is_some_and(|n| n as usize > self.max_body_bytes)
+        {
             return Err(FetchError::TooLarge {
                 url: shown,
                 limit: self.max_body_bytes,
@@ -232,7 +242,14 @@ pub fn redact(url: &Url) -> String {
         .query_pairs()
         .map(|(k, v)| {
             let secret = matches!(k.to_ascii_lowercase().as_str(), "apikey" | "api_key" | "key" | "token");
-            (k.into_owned(), if secret { "[REDACTED]".to_string() } else { v.into_owned() })
+            (
+                k.into_owned(),
+                if secret {
+                    "[REDACTED]".to_string()
+                } else {
+                    v.into_owned()
+                },
+            )
         })
         .collect();
     if !pairs.is_empty() {
@@ -255,13 +272,19 @@ mod tests {
 
     #[test]
     fn bases_get_a_trailing_slash_and_need_http() {
-        assert_eq!(parse_base("X", "http://127.0.0.1:1234").unwrap().as_str(), "http://127.0.0.1:1234/");
+        assert_eq!(
+            parse_base("X", "http://127.0.0.1:1234").unwrap().as_str(),
+            "http://127.0.0.1:1234/"
+        );
         assert!(parse_base("X", "ftp://x").is_err());
     }
 
     #[test]
     fn transient_classification() {
-        let s = |status| FetchError::Status { url: "u".into(), status };
+        let s = |status| FetchError::Status {
+            url: "u".into(),
+            status,
+        };
         assert!(s(503).is_transient());
         assert!(s(429).is_transient());
         assert!(!s(404).is_transient());

@@ -23,7 +23,11 @@ use nba_core::Config;
 use nba_runtime::Function;
 
 /// The phase-1 functions, by registered name, built from explicit clients and config.
-pub fn functions(clients: &Clients, config: &Config, upstreams: http_client::Upstreams) -> anyhow::Result<Vec<(&'static str, Function)>> {
+pub fn functions(
+    clients: &Clients,
+    config: &Config,
+    upstreams: http_client::Upstreams,
+) -> anyhow::Result<Vec<(&'static str, Function)>> {
     let fetcher = http_client::Fetcher::new(config.timeouts.http_connect, config.timeouts.http_total)?;
     let scrape = ScrapeFunction {
         registry: ScraperRegistry::standard(),

@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use nba_core::Config;
 use nba_execlog::WarehouseSink;
+use nba_runtime::RuntimeDeps;
 use nba_runtime::deps::RuntimeSettings;
 use nba_runtime::registry::FunctionRegistry;
 use nba_runtime::server::{ServeOptions, serve};
-use nba_runtime::RuntimeDeps;
 use nba_scrapers::http_client::Upstreams;
 
 #[tokio::main]

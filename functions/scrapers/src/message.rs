@@ -18,6 +18,9 @@ pub async fn publish_complete(
         (attributes::GAME_DATE.to_string(), message.game_date.to_string()),
     ]);
     publisher
-        .publish(&names.topic(Topic::Phase1ScrapersComplete), OutgoingMessage::json(message, attrs))
+        .publish(
+            &names.topic(Topic::Phase1ScrapersComplete),
+            OutgoingMessage::json(message, attrs),
+        )
         .await
 }

@@ -36,18 +36,27 @@ pub fn resolve_date(raw: Option<&str>, today_et: NaiveDate) -> Result<NaiveDate,
 /// NBA seasons start in October: a date from August on belongs to the season starting that year.
 pub fn season_of(date: NaiveDate) -> String {
     use chrono::Datelike;
-    let start = if date.month() >= 8 { date.year() } else { date.year() - 1 };
+    let start = if date.month() >= 8 {
+        date.year()
+    } else {
+        date.year() - 1
+    };
     format!("{start}-{:02}", (start + 1) % 100)
 }
 
 pub fn validate_season(season: &str) -> Result<String, OptionError> {
     let bytes = season.as_bytes();
-    let shaped = bytes.len() == 7 && bytes[4] == b'-' && season[..4].parse::<u16>().is_ok() && season[5..].parse::<u8>().is_ok();
+    let shaped =
+        bytes.len() == 7 && bytes[4] == b'-' && season[..4].parse::<u16>().is_ok() && season[5..].parse::<u8>().is_ok();
     if !shaped {
         return Err(OptionError::Season(season.to_string()));
     }
-    let start: u16 = season[..4].parse().map_err(|_| OptionError::Season(season.to_string()))?;
-    let end: u16 = season[5..].parse().map_err(|_| OptionError::Season(season.to_string()))?;
+    let start: u16 = season[..4]
+        .parse()
+        .map_err(|_| OptionError::Season(season.to_string()))?;
+    let end: u16 = season[5..]
+        .parse()
+        .map_err(|_| OptionError::Season(season.to_string()))?;
     if (start + 1) % 100 != end {
         return Err(OptionError::Season(season.to_string()));
     }

@@ -71,7 +71,12 @@ pub async fn write_json_rows(
             Ok(()) => valid.push(row),
             Err(violations) => {
                 rejected_rows.push(rejection(schema, &row, &violations, ctx));
-                rejected.push(violations.into_iter().next().expect("a failed validation has a violation"));
+                rejected.push(
+                    violations
+                        .into_iter()
+                        .next()
+                        .expect("a failed validation has a violation"),
+                );
             }
         }
     }
@@ -85,7 +90,11 @@ pub async fn write_json_rows(
     } else {
         write_with_strategy(warehouse, schema, valid).await?
     };
-    Ok(WriteReport { rows_in, stats, rejected })
+    Ok(WriteReport {
+        rows_in,
+        stats,
+        rejected,
+    })
 }
 
 async fn write_with_strategy(

@@ -84,9 +84,18 @@ pub struct FeatureFlags {
 impl FeatureFlags {
     /// Every flag the code knows, with what it switches.
     pub const KNOWN: &'static [(&'static str, &'static str)] = &[
-        ("duplicate_deliveries", "local Pub/Sub delivers every message twice (idempotency drills)"),
-        ("quarantine_bad_input", "move permanently bad raw objects under quarantine/ (on by default)"),
-        ("strict_schema", "reject rows that violate a column check instead of only logging"),
+        (
+            "duplicate_deliveries",
+            "local Pub/Sub delivers every message twice (idempotency drills)",
+        ),
+        (
+            "quarantine_bad_input",
+            "move permanently bad raw objects under quarantine/ (on by default)",
+        ),
+        (
+            "strict_schema",
+            "reject rows that violate a column check instead of only logging",
+        ),
     ];
 
     pub fn parse(list: &str) -> Result<Self, ConfigError> {
@@ -112,7 +121,10 @@ impl FeatureFlags {
     }
 
     pub fn enable(&mut self, name: &str) {
-        assert!(Self::KNOWN.iter().any(|(n, _)| *n == name), "unknown feature flag {name}");
+        assert!(
+            Self::KNOWN.iter().any(|(n, _)| *n == name),
+            "unknown feature flag {name}"
+        );
         self.enabled.insert(name.to_string());
     }
 }

@@ -189,7 +189,10 @@ mod tests {
     fn cloud_names_carry_the_environment_prefix() {
         let dev = Names::new(Environment::Dev, Scope::Cloud);
         assert_eq!(dev.topic(Topic::Phase2RawComplete), "dev-nba-phase2-raw-complete");
-        assert_eq!(dev.dead_letter_topic(Topic::GradingTrigger), "dev-nba-grading-trigger-dlq");
+        assert_eq!(
+            dev.dead_letter_topic(Topic::GradingTrigger),
+            "dev-nba-grading-trigger-dlq"
+        );
         assert_eq!(dev.bucket(Bucket::Raw), "dev-nba-scraped-data");
         assert_eq!(dev.dataset(Dataset::Raw), "dev_nba_raw");
         let prod = Names::new(Environment::Prod, Scope::Cloud);

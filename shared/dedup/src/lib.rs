@@ -71,7 +71,11 @@ pub enum EventKey {
     /// A CloudEvent (or Pub/Sub message) id, scoped by its source.
     CloudEvent { source: String, id: String },
     /// One generation of one object: a rewrite of the same name is a new key.
-    Object { bucket: String, name: String, generation: i64 },
+    Object {
+        bucket: String,
+        name: String,
+        generation: i64,
+    },
 }
 
 impl EventKey {
@@ -79,7 +83,11 @@ impl EventKey {
     pub fn document_id(&self) -> String {
         let raw = match self {
             EventKey::CloudEvent { source, id } => format!("ce|{source}|{id}"),
-            EventKey::Object { bucket, name, generation } => format!("gcs|{bucket}|{name}|{generation}"),
+            EventKey::Object {
+                bucket,
+                name,
+                generation,
+            } => format!("gcs|{bucket}|{name}|{generation}"),
         };
         // Hash: ids stay short and free of reserved characters whatever the names hold.
         format!("ev_{}", &bytes_hash(raw.as_bytes())[..40])
@@ -110,13 +118,24 @@ mod tests {
         let c = obj(json!({"pts": 10.0}));
         assert_ne!(content_hash(&a, &[]), content_hash(&b, &[]));
         assert_ne!(content_hash(&a, &[]), content_hash(&c, &[]));
-        assert_ne!(content_hash(&obj(json!({"a": null})), &[]), content_hash(&obj(json!({})), &[]));
+        assert_ne!(
+            content_hash(&obj(json!({"a": null})), &[]),
+            content_hash(&obj(json!({})), &[])
+        );
     }
 
     #[test]
     fn object_keys_differ_by_generation_and_are_document_safe() {
-        let k1 = EventKey::Object { bucket: "b".into(), name: "x/y.json".into(), generation: 1 };
-        let k2 = EventKey::Object { bucket: "b".into(), name: "x/y.json".into(), generation: 2 };
+        let k1 = EventKey::Object {
+            bucket: "b".into(),
+            name: "x/y.json".into(),
+            generation: 1,
+        };
+        let k2 = EventKey::Object {
+            bucket: "b".into(),
+            name: "x/y.json".into(),
+            generation: 2,
+        };
         assert_ne!(k1.document_id(), k2.document_id());
         assert!(!k1.document_id().contains('/'));
     }

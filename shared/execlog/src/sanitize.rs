@@ -13,12 +13,14 @@ fn patterns() -> &'static [(Regex, &'static str)] {
         vec![
             // apiKey=…, api_key=…, key=…, token=… in URLs or messages
             (
-                Regex::new(r"(?i)\b(api[_-]?key|apikey|key|token|access_token|secret|password)=([^&\s\x22']+)").unwrap(),
+                Regex::new(r"(?i)\b(api[_-]?key|apikey|key|token|access_token|secret|password)=([^&\s\x22']+)")
+                    .unwrap(),
                 "$1=[REDACTED]",
             ),
             // Authorization / X-Api-Key style header values
             (
-                Regex::new(r"(?i)(authorization|x-api-key|api-key)(\x22?\s*[:=]\s*\x22?)(bearer\s+)?[A-Za-z0-9._\-]+").unwrap(),
+                Regex::new(r"(?i)(authorization|x-api-key|api-key)(\x22?\s*[:=]\s*\x22?)(bearer\s+)?[A-Za-z0-9._\-]+")
+                    .unwrap(),
                 "$1$2[REDACTED]",
             ),
         ]
@@ -48,7 +50,9 @@ mod tests {
 
     #[test]
     fn redacts_query_keys_and_headers() {
-        let s = sanitize_error("GET https://api.the-odds-api.com/v4/x?apiKey=abc123&markets=p failed; Authorization: Bearer tok.en");
+        let s = sanitize_error(
+            "GET https://api.the-odds-api.com/v4/x?apiKey=abc123&markets=p failed; Authorization: Bearer tok.en",
+        );
         assert!(!s.contains("abc123"), "{s}");
         assert!(!s.contains("tok.en"), "{s}");
         assert!(s.contains("markets=p"), "{s}");

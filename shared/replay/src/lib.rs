@@ -92,11 +92,19 @@ async fn schedule(State(dataset): State<Arc<Dataset>>, Query(q): Query<ScheduleQ
         return error(StatusCode::BAD_REQUEST, "Season is required");
     };
     let Some(path) = dataset.schedule_file(&season) else {
-        return error(StatusCode::NOT_FOUND, &format!("no schedule recorded for season {season}"));
+        return error(
+            StatusCode::NOT_FOUND,
+            &format!("no schedule recorded for season {season}"),
+        );
     };
     let gz = match tokio::fs::read(&path).await {
         Ok(bytes) => bytes,
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &format!("reading {}: {e}", path.display())),
+        Err(e) => {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &format!("reading {}: {e}", path.display()),
+            );
+        }
     };
     gzip_json(gz, &headers)
 }
@@ -109,17 +117,30 @@ fn gzip_json(gz: Vec<u8>, request: &HeaderMap) -> Response {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("gzip"));
     if accepts_gzip {
-        return ([(header::CONTENT_TYPE, "application/json"), (header::CONTENT_ENCODING, "gzip")], gz).into_response();
+        return (
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                (header::CONTENT_ENCODING, "gzip"),
+            ],
+            gz,
+        )
+            .into_response();
     }
     let mut plain = Vec::new();
     match std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut plain) {
         Ok(_) => ([(header::CONTENT_TYPE, "application/json")], plain).into_response(),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &format!("recorded file does not decode: {e}")),
+        Err(e) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &format!("recorded file does not decode: {e}"),
+        ),
     }
 }
 
 async fn not_found() -> Response {
-    error(StatusCode::NOT_FOUND, "the replay upstream does not serve this endpoint")
+    error(
+        StatusCode::NOT_FOUND,
+        "the replay upstream does not serve this endpoint",
+    )
 }
 
 fn error(status: StatusCode, message: &str) -> Response {
@@ -145,12 +166,13 @@ mod tests {
     #[tokio::test]
     async fn serves_the_recorded_schedule_by_season() {
         let base = serve().await;
-        let body: serde_json::Value = reqwest::get(format!("{base}/stats/scheduleleaguev2int?LeagueID=00&Season=2024-25"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let body: serde_json::Value =
+            reqwest::get(format!("{base}/stats/scheduleleaguev2int?LeagueID=00&Season=2024-25"))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
         let games: usize = body["leagueSchedule"]["gameDates"]
             .as_array()
             .unwrap()
@@ -163,7 +185,9 @@ mod tests {
     #[tokio::test]
     async fn unknown_seasons_and_endpoints_are_404() {
         let base = serve().await;
-        let r = reqwest::get(format!("{base}/stats/scheduleleaguev2int?LeagueID=00&Season=1990-91")).await.unwrap();
+        let r = reqwest::get(format!("{base}/stats/scheduleleaguev2int?LeagueID=00&Season=1990-91"))
+            .await
+            .unwrap();
         assert_eq!(r.status(), 404);
         let r = reqwest::get(format!("{base}/stats/nothing")).await.unwrap();
         assert_eq!(r.status(), 404);

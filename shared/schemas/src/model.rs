@@ -100,7 +100,10 @@ pub trait Table: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 
     fn to_row(&self) -> Row {
         match serde_json::to_value(self) {
             Ok(Value::Object(map)) => map,
-            other => panic!("table row {} must serialise to an object, got {other:?}", Self::SCHEMA.name),
+            other => panic!(
+                "table row {} must serialise to an object, got {other:?}",
+                Self::SCHEMA.name
+            ),
         }
     }
 

@@ -287,7 +287,9 @@ mod tests {
 
     #[test]
     fn html_body_is_named() {
-        let e = CTX.parse(b"<!DOCTYPE html><html><body>502 Bad Gateway</body></html>").unwrap_err();
+        let e = CTX
+            .parse(b"<!DOCTYPE html><html><body>502 Bad Gateway</body></html>")
+            .unwrap_err();
         assert_eq!(e.field, "$");
         assert!(e.reason.contains("HTML"), "{e}");
         let e = CTX.parse(b"").unwrap_err();
@@ -301,5 +303,52 @@ mod tests {
         assert!(parse_datetime("2025-02-21T02:00:00.000Z").is_some());
         assert!(parse_datetime("2025-01-15 19:30:00").is_some());
         assert!(parse_datetime("Final").is_none());
+    }
+
+    mod never_panic {
+        use proptest::prelude::*;
+
+        /// Every non-NBA.com decoder on arbitrary input: an error or a value, never a panic.
+        fn all(body: &[u8]) {
+            use crate::*;
+            let _ = balldontlie::games::decode_games(body);
+            let _ = balldontlie::games::decode_game(body);
+            let _ = balldontlie::box_scores::decode_box_scores(body);
+            let _ = balldontlie::stats::decode_stats(body);
+            let _ = balldontlie::players::decode_players(body);
+            let _ = balldontlie::teams::decode_teams(body);
+            let _ = balldontlie::injuries::decode_player_injuries(body);
+            let _ = odds_api::events::decode_events(body);
+            let _ = odds_api::events::decode_historical_events(body);
+            let _ = odds_api::player_props::decode_event_player_props(body);
+            let _ = odds_api::game_lines::decode_game_lines(body);
+            let _ = odds_api::game_lines::decode_historical_event_game_lines(body);
+            let _ = odds_api::scores::decode_scores(body);
+            let _ = espn::scoreboard::decode_scoreboard(body);
+            let _ = espn::roster::decode_roster(body);
+            let _ = espn::boxscore_page::decode_boxscore_page(body);
+            let _ = bettingpros::events::decode_events(body);
+            let _ = bettingpros::offers::decode_offers(body);
+            let _ = basketball_reference::roster::decode_roster(body);
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+            #[test]
+            fn arbitrary_bytes(body in proptest::collection::vec(any::<u8>(), 0..256)) {
+                all(&body);
+            }
+
+            #[test]
+            fn json_like_text(body in r#"[\[\]{}":,0-9a-z_ .<>/-]{0,200}"#) {
+                all(body.as_bytes());
+            }
+
+            #[test]
+            fn minutes_round_trip(m in 0u32..70, sec in 0u32..60) {
+                let got = crate::balldontlie::parse_minutes(&format!("{m}:{sec:02}"));
+                prop_assert_eq!(got, Ok(Some(m * 60 + sec)));
+            }
+        }
     }
 }

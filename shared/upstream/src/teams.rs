@@ -73,19 +73,40 @@ pub const TEAMS: [NbaTeam; 30] = [
     t("GSW", "Golden State Warriors", "Warriors", "GS", "GSW", &[]),
     t("HOU", "Houston Rockets", "Rockets", "HOU", "HOU", &[]),
     t("IND", "Indiana Pacers", "Pacers", "IND", "IND", &[]),
-    t("LAC", "LA Clippers", "Clippers", "LAC", "LAC", &["Los Angeles Clippers"]),
+    t(
+        "LAC",
+        "LA Clippers",
+        "Clippers",
+        "LAC",
+        "LAC",
+        &["Los Angeles Clippers"],
+    ),
     t("LAL", "Los Angeles Lakers", "Lakers", "LAL", "LAL", &["LA Lakers"]),
     t("MEM", "Memphis Grizzlies", "Grizzlies", "MEM", "MEM", &[]),
     t("MIA", "Miami Heat", "Heat", "MIA", "MIA", &[]),
     t("MIL", "Milwaukee Bucks", "Bucks", "MIL", "MIL", &[]),
-    t("MIN", "Minnesota Timberwolves", "Timberwolves", "MIN", "MIN", &["Wolves"]),
+    t(
+        "MIN",
+        "Minnesota Timberwolves",
+        "Timberwolves",
+        "MIN",
+        "MIN",
+        &["Wolves"],
+    ),
     t("NOP", "New Orleans Pelicans", "Pelicans", "NO", "NOP", &["NOR"]),
     t("NYK", "New York Knicks", "Knicks", "NY", "NYK", &[]),
     t("OKC", "Oklahoma City Thunder", "Thunder", "OKC", "OKC", &[]),
     t("ORL", "Orlando Magic", "Magic", "ORL", "ORL", &[]),
     t("PHI", "Philadelphia 76ers", "76ers", "PHI", "PHI", &["Sixers"]),
     t("PHX", "Phoenix Suns", "Suns", "PHX", "PHO", &[]),
-    t("POR", "Portland Trail Blazers", "Trail Blazers", "POR", "POR", &["Portland Trailblazers", "Blazers"]),
+    t(
+        "POR",
+        "Portland Trail Blazers",
+        "Trail Blazers",
+        "POR",
+        "POR",
+        &["Portland Trailblazers", "Blazers"],
+    ),
     t("SAC", "Sacramento Kings", "Kings", "SAC", "SAC", &[]),
     t("SAS", "San Antonio Spurs", "Spurs", "SA", "SAS", &[]),
     t("TOR", "Toronto Raptors", "Raptors", "TOR", "TOR", &[]),
@@ -244,10 +265,22 @@ mod tests {
 
     #[test]
     fn unknown_names_are_errors() {
-        for bad in ["", "  ", "NJN", "SEA", "NOH", "Team LeBron", "Los Angeles", "XYZ", "Real Madrid"] {
+        for bad in [
+            "",
+            "  ",
+            "NJN",
+            "SEA",
+            "NOH",
+            "Team LeBron",
+            "Los Angeles",
+            "XYZ",
+            "Real Madrid",
+        ] {
             assert_eq!(nba_tricode(bad), Err(UnknownTeam(bad.to_string())), "{bad:?}");
         }
-        let e = nba_tricode("Seattle SuperSonics").unwrap_err().at("odds_api", "v4/events", "data[0].home_team");
+        let e = nba_tricode("Seattle SuperSonics")
+            .unwrap_err()
+            .at("odds_api", "v4/events", "data[0].home_team");
         assert_eq!(e.field, "data[0].home_team");
         assert!(e.reason.contains("Seattle SuperSonics"));
     }

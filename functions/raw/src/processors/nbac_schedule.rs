@@ -97,8 +97,16 @@ fn parse_game(
         tip_time_utc,
         home_team_id: int_at(home, &home_path, "teamId")?,
         away_team_id: int_at(away, &away_path, "teamId")?,
-        home_score: if started { Some(int_at(home, &home_path, "score")?) } else { None },
-        away_score: if started { Some(int_at(away, &away_path, "score")?) } else { None },
+        home_score: if started {
+            Some(int_at(home, &home_path, "score")?)
+        } else {
+            None
+        },
+        away_score: if started {
+            Some(int_at(away, &away_path, "score")?)
+        } else {
+            None
+        },
         home_team_tricode: home_tricode,
         away_team_tricode: away_tricode,
         arena_name: opt_str(game, "arenaName").map(str::to_string),
@@ -141,7 +149,10 @@ fn season_type(game_id: &str) -> &'static str {
 fn str_at<'a>(v: &'a Value, path: &str, key: &str) -> Result<&'a str, ParseError> {
     match v.get(key) {
         Some(Value::String(s)) => Ok(s),
-        Some(other) => Err(ParseError::new(format!("{path}.{key}"), format!("expected a string, got {other}"))),
+        Some(other) => Err(ParseError::new(
+            format!("{path}.{key}"),
+            format!("expected a string, got {other}"),
+        )),
         None => Err(ParseError::new(format!("{path}.{key}"), "missing")),
     }
 }
@@ -151,7 +162,10 @@ fn int_at(v: &Value, path: &str, key: &str) -> Result<i64, ParseError> {
         Some(n) if n.is_i64() => Ok(n.as_i64().unwrap_or_default()),
         // Some feeds write whole numbers as 12.0.
         Some(n) if n.as_f64().is_some_and(|f| f.fract() == 0.0) => Ok(n.as_f64().unwrap_or_default() as i64),
-        Some(other) => Err(ParseError::new(format!("{path}.{key}"), format!("expected an integer, got {other}"))),
+        Some(other) => Err(ParseError::new(
+            format!("{path}.{key}"),
+            format!("expected an integer, got {other}"),
+        )),
         None => Err(ParseError::new(format!("{path}.{key}"), "missing")),
     }
 }
@@ -210,6 +224,9 @@ mod tests {
         assert_eq!(err.field, "leagueSchedule.gameDates[0].games[1].homeTeam.teamTricode");
         let mut g = game();
         g["gameStatus"] = json!("three");
-        assert_eq!(parse(vec![g]).unwrap_err().field, "leagueSchedule.gameDates[0].games[0].gameStatus");
+        assert_eq!(
+            parse(vec![g]).unwrap_err().field,
+            "leagueSchedule.gameDates[0].games[0].gameStatus"
+        );
     }
 }

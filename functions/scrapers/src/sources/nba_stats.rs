@@ -43,10 +43,12 @@ impl Scraper for NbacSchedule {
             .ok_or_else(|| shape_error("leagueSchedule.gameDates".into(), "not an array"))?;
         let mut games = 0u64;
         for (i, day) in dates.iter().enumerate() {
-            let list = day
-                .get("games")
-                .and_then(Value::as_array)
-                .ok_or_else(|| shape_error(format!("leagueSchedule.gameDates[{i}].games"), "missing or not an array"))?;
+            let list = day.get("games").and_then(Value::as_array).ok_or_else(|| {
+                shape_error(
+                    format!("leagueSchedule.gameDates[{i}].games"),
+                    "missing or not an array",
+                )
+            })?;
             games += list.len() as u64;
         }
         Ok(games)
@@ -82,6 +84,9 @@ mod tests {
             season: "2024-25".into(),
         };
         let url = NbacSchedule.url(&ctx, &upstreams).unwrap();
-        assert_eq!(url.as_str(), "http://127.0.0.1:9/stats/scheduleleaguev2int?LeagueID=00&Season=2024-25");
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:9/stats/scheduleleaguev2int?LeagueID=00&Season=2024-25"
+        );
     }
 }

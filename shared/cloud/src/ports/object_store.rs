@@ -15,7 +15,11 @@ pub enum ObjectStoreError {
     #[error("object gs://{bucket}/{name} already exists")]
     AlreadyExists { bucket: String, name: String },
     #[error("object store I/O on gs://{bucket}/{name}: {reason}")]
-    Io { bucket: String, name: String, reason: String },
+    Io {
+        bucket: String,
+        name: String,
+        reason: String,
+    },
 }
 
 /// Metadata of a stored object, shaped after GCS's object resource.
@@ -48,7 +52,13 @@ pub struct PutOptions {
 #[async_trait]
 pub trait ObjectStore: Send + Sync {
     /// Writes an object; on success the finalize notification is emitted.
-    async fn put(&self, bucket: &str, name: &str, body: Bytes, opts: PutOptions) -> Result<ObjectMeta, ObjectStoreError>;
+    async fn put(
+        &self,
+        bucket: &str,
+        name: &str,
+        body: Bytes,
+        opts: PutOptions,
+    ) -> Result<ObjectMeta, ObjectStoreError>;
     async fn get(&self, bucket: &str, name: &str) -> Result<Bytes, ObjectStoreError>;
     async fn head(&self, bucket: &str, name: &str) -> Result<ObjectMeta, ObjectStoreError>;
     /// Names under a prefix, sorted.

@@ -31,7 +31,10 @@ pub struct Document {
 #[derive(Debug, Clone, PartialEq)]
 pub enum TxnOutcome {
     /// Write this value (with an optional TTL from now).
-    Write { data: Value, ttl: Option<Duration> },
+    Write {
+        data: Value,
+        ttl: Option<Duration>,
+    },
     Delete,
     /// Change nothing.
     Keep,

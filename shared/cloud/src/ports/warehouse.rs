@@ -68,7 +68,11 @@ pub trait Warehouse: Send + Sync {
         rows: Vec<Row>,
     ) -> Result<WriteStats, WarehouseError>;
     /// Reads rows; `range` is required when the table requires a partition filter.
-    async fn scan(&self, schema: &'static TableSchema, range: Option<PartitionRange>) -> Result<Vec<Row>, WarehouseError>;
+    async fn scan(
+        &self,
+        schema: &'static TableSchema,
+        range: Option<PartitionRange>,
+    ) -> Result<Vec<Row>, WarehouseError>;
     /// Runs a read-only SQL query with positional `?` parameters.
     async fn query(&self, sql: &str, params: Vec<serde_json::Value>) -> Result<Vec<Row>, WarehouseError>;
 }

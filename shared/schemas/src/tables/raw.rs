@@ -8,7 +8,14 @@ use crate::Check;
 pub const NBA_GAME_ID: Check = Check::Pattern(r"^00[1-6]\d{7}$");
 /// Three-letter NBA tricodes.
 pub const TRICODE: Check = Check::Pattern(r"^[A-Z]{3}$");
-pub const SEASON_TYPES: &[&str] = &["Preseason", "Regular Season", "All-Star", "Playoffs", "Play-In", "NBA Cup"];
+pub const SEASON_TYPES: &[&str] = &[
+    "Preseason",
+    "Regular Season",
+    "All-Star",
+    "Playoffs",
+    "Play-In",
+    "NBA Cup",
+];
 
 table! {
     /// One row per scheduled game (NBA.com `scheduleleaguev2int`); merged on game_id

@@ -6,7 +6,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Player, SOURCE, StatLine, Team, data_items, decode_game_fields, decode_player, decode_stat_line, decode_team};
+use super::{
+    Player, SOURCE, StatLine, Team, data_items, decode_game_fields, decode_player, decode_stat_line, decode_team,
+};
 use crate::ShapeError;
 use crate::json_walk::{Ctx, Node};
 
@@ -108,8 +110,14 @@ mod tests {
         assert_eq!(players, 384);
         let phi = &games[0];
         assert_eq!(phi.date, NaiveDate::from_ymd_opt(2024, 1, 15).unwrap());
-        assert_eq!((phi.home_team.team.abbreviation.as_str(), phi.home_team_score), ("PHI", Some(124)));
-        assert_eq!((phi.visitor_team.team.abbreviation.as_str(), phi.visitor_team_score), ("HOU", Some(115)));
+        assert_eq!(
+            (phi.home_team.team.abbreviation.as_str(), phi.home_team_score),
+            ("PHI", Some(124))
+        );
+        assert_eq!(
+            (phi.visitor_team.team.abbreviation.as_str(), phi.visitor_team_score),
+            ("HOU", Some(115))
+        );
         let embiid = phi
             .home_team
             .players
@@ -119,7 +127,12 @@ mod tests {
         assert_eq!(embiid.stats.pts, Some(41));
         assert_eq!(embiid.stats.reb, Some(10));
         assert_eq!(embiid.stats.seconds_played, Some(31 * 60));
-        let springer = phi.home_team.players.iter().find(|p| p.player.last_name == "Springer").unwrap();
+        let springer = phi
+            .home_team
+            .players
+            .iter()
+            .find(|p| p.player.last_name == "Springer")
+            .unwrap();
         assert_eq!(springer.stats.seconds_played, Some(0));
         // Sum of player points equals the team score.
         let pts: u32 = phi.home_team.players.iter().filter_map(|p| p.stats.pts).sum();
@@ -136,7 +149,10 @@ mod tests {
         let e = decode_box_scores(body.replacen("\"min\":\"28\"", "\"min\":\"DNP\"", 1).as_bytes()).unwrap_err();
         assert_eq!(e.field, "data[0].home_team.players[0].min");
         assert_eq!(decode_box_scores(b"{}").unwrap_err().field, "data");
-        assert_eq!(decode_box_scores(b"<!doctype html><h1>429</h1>").unwrap_err().field, "$");
+        assert_eq!(
+            decode_box_scores(b"<!doctype html><h1>429</h1>").unwrap_err().field,
+            "$"
+        );
     }
 
     #[test]

@@ -77,8 +77,14 @@ mod tests {
         let g = &page.data[0];
         assert_eq!(g.id, 15908525);
         assert_eq!(g.date, NaiveDate::from_ymd_opt(2025, 2, 20).unwrap());
-        assert_eq!((g.home_team.abbreviation.as_str(), g.home_team_score), ("DEN", Some(129)));
-        assert_eq!((g.visitor_team.abbreviation.as_str(), g.visitor_team_score), ("CHA", Some(115)));
+        assert_eq!(
+            (g.home_team.abbreviation.as_str(), g.home_team_score),
+            ("DEN", Some(129))
+        );
+        assert_eq!(
+            (g.visitor_team.abbreviation.as_str(), g.visitor_team_score),
+            ("CHA", Some(115))
+        );
         assert_eq!(g.datetime.unwrap().to_rfc3339(), "2025-02-21T02:00:00+00:00");
         assert!(page.data.iter().all(|g| g.status == "Final" && !g.postseason));
     }
@@ -98,7 +104,10 @@ mod tests {
     fn renamed_or_missing_fields_fail_naming_them() {
         let body = fixtures::text("balldontlie/games_278cb9ed.json");
         let e = decode_games(body.replacen("\"home_team\"", "\"home\"", 1).as_bytes()).unwrap_err();
-        assert_eq!((e.source_name.as_str(), e.field.as_str()), ("balldontlie", "data[0].home_team"));
+        assert_eq!(
+            (e.source_name.as_str(), e.field.as_str()),
+            ("balldontlie", "data[0].home_team")
+        );
         let e = decode_games(body.replacen("\"date\"", "\"game_date\"", 1).as_bytes()).unwrap_err();
         assert_eq!(e.field, "data[0].date");
         let e = decode_games(body.replace("\"meta\"", "\"pagination\"").as_bytes()).unwrap_err();

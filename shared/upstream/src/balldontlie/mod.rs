@@ -250,7 +250,9 @@ pub(crate) fn opt_count(n: &Node, key: &str) -> Result<Option<u32>, ShapeError> 
         None => Ok(None),
         Some(c) => {
             let i = c.i64()?;
-            u32::try_from(i).map(Some).map_err(|_| c.err(format!("expected a count, found {i}")))
+            u32::try_from(i)
+                .map(Some)
+                .map_err(|_| c.err(format!("expected a count, found {i}")))
         }
     }
 }

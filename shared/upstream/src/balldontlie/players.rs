@@ -31,7 +31,10 @@ mod tests {
         assert_eq!(page.meta.per_page, Some(50));
         assert_eq!(page.next_cursor(), None);
         let lebron = page.data.iter().find(|p| p.id == 237).unwrap();
-        assert_eq!((lebron.first_name.as_str(), lebron.last_name.as_str()), ("LeBron", "James"));
+        assert_eq!(
+            (lebron.first_name.as_str(), lebron.last_name.as_str()),
+            ("LeBron", "James")
+        );
         assert_eq!(lebron.height_in, Some(81));
         assert_eq!(lebron.weight_lb, Some(250));
         assert_eq!(lebron.team.as_ref().unwrap().abbreviation, "LAL");
@@ -63,7 +66,10 @@ mod tests {
     fn shape_errors_name_the_field() {
         let body = fixtures::text("balldontlie/active_players_ac3e7bd3.json");
         let e = decode_active_players(body.replacen("\"last_name\"", "\"lastName\"", 1).as_bytes()).unwrap_err();
-        assert_eq!((e.endpoint.as_str(), e.field.as_str()), ("v1/players/active", "data[0].last_name"));
+        assert_eq!(
+            (e.endpoint.as_str(), e.field.as_str()),
+            ("v1/players/active", "data[0].last_name")
+        );
         let e = decode_active_players(body.replacen("\"6-11\"", "\"tall\"", 1).as_bytes()).unwrap_err();
         assert_eq!(e.field, "data[0].height");
         assert_eq!(decode_players(b"{}").unwrap_err().field, "data");

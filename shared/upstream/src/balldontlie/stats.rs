@@ -5,7 +5,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Page, Player, SOURCE, StatLine, Team, decode_game_fields, decode_page, decode_player, decode_stat_line, decode_team};
+use super::{
+    Page, Player, SOURCE, StatLine, Team, decode_game_fields, decode_page, decode_player, decode_stat_line, decode_team,
+};
 use crate::ShapeError;
 use crate::json_walk::{Ctx, Node};
 

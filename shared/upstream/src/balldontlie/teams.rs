@@ -29,14 +29,30 @@ mod tests {
         assert_eq!(current.len(), 30);
         // balldontlie's abbreviations and full names of current teams are NBA's.
         for t in &current {
-            assert_eq!(nba_tricode(&t.abbreviation), Ok(t.abbreviation.as_str()), "{}", t.full_name);
-            assert_eq!(nba_tricode(&t.full_name), Ok(t.abbreviation.as_str()), "{}", t.full_name);
+            assert_eq!(
+                nba_tricode(&t.abbreviation),
+                Ok(t.abbreviation.as_str()),
+                "{}",
+                t.full_name
+            );
+            assert_eq!(
+                nba_tricode(&t.full_name),
+                Ok(t.abbreviation.as_str()),
+                "{}",
+                t.full_name
+            );
         }
         let gsw = teams.iter().find(|t| t.id == 10).unwrap();
-        assert_eq!((gsw.abbreviation.as_str(), gsw.full_name.as_str()), ("GSW", "Golden State Warriors"));
+        assert_eq!(
+            (gsw.abbreviation.as_str(), gsw.full_name.as_str()),
+            ("GSW", "Golden State Warriors")
+        );
         assert_eq!(gsw.division.as_deref(), Some("Pacific"));
         let stags = teams.iter().find(|t| t.id == 37).unwrap();
-        assert_eq!((stags.full_name.as_str(), stags.conference.as_deref()), ("Chicago Stags", None));
+        assert_eq!(
+            (stags.full_name.as_str(), stags.conference.as_deref()),
+            ("Chicago Stags", None)
+        );
     }
 
     #[test]

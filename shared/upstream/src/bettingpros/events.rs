@@ -73,7 +73,10 @@ mod tests {
         let e = decode_events(&fixtures::bytes(FIXTURE)).unwrap();
         assert_eq!(e.len(), 3);
         assert_eq!(e[0].id, 91234);
-        assert_eq!((e[0].home_tricode.as_str(), e[0].visitor_tricode.as_str()), ("BOS", "LAL"));
+        assert_eq!(
+            (e[0].home_tricode.as_str(), e[0].visitor_tricode.as_str()),
+            ("BOS", "LAL")
+        );
         assert_eq!(e[0].scheduled_local.to_string(), "2025-01-15 19:30:00");
         assert_eq!((e[1].home.as_str(), e[1].home_tricode.as_str()), ("GS", "GSW"));
         assert_eq!(e[1].visitor_tricode, "PHX");
@@ -85,9 +88,15 @@ mod tests {
     fn shape_errors_name_the_field() {
         let body = fixtures::text(FIXTURE);
         let e = decode_events(body.replacen("\"visitor\"", "\"away\"", 1).as_bytes()).unwrap_err();
-        assert_eq!((e.source_name.as_str(), e.field.as_str()), ("bettingpros", "events[0].visitor"));
-        let e = decode_events(body.replacen("\"BOS\",\n      \"visitor\"", "\"XXX\",\n      \"visitor\"", 1).as_bytes())
-            .unwrap_err();
+        assert_eq!(
+            (e.source_name.as_str(), e.field.as_str()),
+            ("bettingpros", "events[0].visitor")
+        );
+        let e = decode_events(
+            body.replacen("\"BOS\",\n      \"visitor\"", "\"XXX\",\n      \"visitor\"", 1)
+                .as_bytes(),
+        )
+        .unwrap_err();
         assert_eq!(e.field, "events[0].home");
         let e = decode_events(body.replacen("2025-01-15 19:30:00", "tonight", 1).as_bytes()).unwrap_err();
         assert_eq!(e.field, "events[0].scheduled");

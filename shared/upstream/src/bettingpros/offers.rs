@@ -192,9 +192,20 @@ mod tests {
     #[test]
     fn shape_errors_name_the_field() {
         let body = fixtures::text(FIXTURE);
-        let e = decode_offers(body.replacen("\"line\": 27.5, \"cost\": -112", "\"cost\": -112", 1).as_bytes()).unwrap_err();
-        assert_eq!((e.source_name.as_str(), e.field.as_str()), ("bettingpros", "offers[0].selections[0].books[0].lines[0].line"));
-        let e = decode_offers(body.replacen("\"selection\": \"over\"", "\"selection\": \"yes\"", 1).as_bytes()).unwrap_err();
+        let e = decode_offers(
+            body.replacen("\"line\": 27.5, \"cost\": -112", "\"cost\": -112", 1)
+                .as_bytes(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.source_name.as_str(), e.field.as_str()),
+            ("bettingpros", "offers[0].selections[0].books[0].lines[0].line")
+        );
+        let e = decode_offers(
+            body.replacen("\"selection\": \"over\"", "\"selection\": \"yes\"", 1)
+                .as_bytes(),
+        )
+        .unwrap_err();
         assert_eq!(e.field, "offers[0].selections[0].selection");
         let e = decode_offers(body.replacen("\"participants\"", "\"players\"", 1).as_bytes()).unwrap_err();
         assert_eq!(e.field, "offers[0].participants");

@@ -101,7 +101,11 @@ fn sel(s: &str) -> Result<Selector, ShapeError> {
 }
 
 fn text(e: ElementRef) -> String {
-    e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ")
+    e.text()
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 struct Selectors {
@@ -292,7 +296,10 @@ impl RowReader<'_> {
         };
         let bad = || err(self.field(label), format!("not made-attempted: {c:?}"));
         let (m, a) = c.split_once('-').ok_or_else(bad)?;
-        let (m, a) = (m.trim().parse::<u32>().map_err(|_| bad())?, a.trim().parse::<u32>().map_err(|_| bad())?);
+        let (m, a) = (
+            m.trim().parse::<u32>().map_err(|_| bad())?,
+            a.trim().parse::<u32>().map_err(|_| bad())?,
+        );
         if m > a {
             return Err(bad());
         }
@@ -341,13 +348,18 @@ fn decode_team(s: &Selectors, section: ElementRef) -> Result<TeamBox, ShapeError
             _ => None,
         })
         .collect();
-    let first_idx = *label_idxs
-        .first()
-        .ok_or_else(|| err(format!("{t}: {NAMES_TABLE} {CUSTOM_HEADER}"), "no starters/bench section header"))?;
-    let header = by_idx
-        .get(first_idx)
-        .filter(|r| r.header)
-        .ok_or_else(|| err(format!("{t}: {STATS_TABLE} tr[data-idx={first_idx}]"), "missing header (label) row"))?;
+    let first_idx = *label_idxs.first().ok_or_else(|| {
+        err(
+            format!("{t}: {NAMES_TABLE} {CUSTOM_HEADER}"),
+            "no starters/bench section header",
+        )
+    })?;
+    let header = by_idx.get(first_idx).filter(|r| r.header).ok_or_else(|| {
+        err(
+            format!("{t}: {STATS_TABLE} tr[data-idx={first_idx}]"),
+            "missing header (label) row",
+        )
+    })?;
     let cols = Columns::from_header(t, &header.cells)?;
     for idx in &label_idxs[1..] {
         let same = by_idx.get(idx).is_some_and(|r| r.header && r.cells == cols.labels);
@@ -365,16 +377,16 @@ fn decode_team(s: &Selectors, section: ElementRef) -> Result<TeamBox, ShapeError
     for (idx, row) in names {
         match row {
             NameRow::Section(name) => {
-                if name == "team" {
-                    if let Some(r) = by_idx.get(idx.as_str()) {
-                        team_points = RowReader {
-                            team: t,
-                            idx: &idx,
-                            cols: &cols,
-                            cells: &r.cells,
-                        }
-                        .count("PTS")?;
+                if name == "team"
+                    && let Some(r) = by_idx.get(idx.as_str())
+                {
+                    team_points = RowReader {
+                        team: t,
+                        idx: &idx,
+                        cols: &cols,
+                        cells: &r.cells,
                     }
+                    .count("PTS")?;
                 }
                 section_name = name;
             }
@@ -515,7 +527,10 @@ mod tests {
         assert_eq!(p.game_id.as_deref(), Some("401585183"));
         assert_eq!(p.teams.len(), 2);
         let (hou, phi) = (&p.teams[0], &p.teams[1]);
-        assert_eq!((hou.team_name.as_str(), hou.nba_tricode.as_deref()), ("Houston Rockets", Some("HOU")));
+        assert_eq!(
+            (hou.team_name.as_str(), hou.nba_tricode.as_deref()),
+            ("Houston Rockets", Some("HOU"))
+        );
         assert_eq!(phi.nba_tricode.as_deref(), Some("PHI"));
         assert_eq!((hou.players.len(), phi.players.len()), (14, 11));
         assert_eq!((hou.team_points, phi.team_points), (Some(115), Some(124)));

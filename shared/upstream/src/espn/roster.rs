@@ -144,7 +144,10 @@ mod tests {
         assert_eq!(brown.jersey.as_deref(), Some("7"));
         assert_eq!((brown.height_in, brown.weight_lb), (Some(78), Some(223)));
         let tatum = r.athletes.iter().find(|a| a.id == "4065648").unwrap();
-        assert_eq!((tatum.name.as_str(), tatum.jersey.as_deref()), ("Jayson Tatum", Some("0")));
+        assert_eq!(
+            (tatum.name.as_str(), tatum.jersey.as_deref()),
+            ("Jayson Tatum", Some("0"))
+        );
         let white = r.athletes.iter().find(|a| a.name == "Derrick White").unwrap();
         assert_eq!(white.position.as_deref(), Some("PG"));
     }
@@ -172,8 +175,14 @@ mod tests {
         let body = fixture()
             .replacen("\"displayName\":\"Jaylen Brown\"", "\"dn\":\"x\"", 1)
             .replacen("\"fullName\":\"Jaylen Brown\"", "\"fn\":\"x\"", 1);
-        assert_eq!(decode_roster(body.as_bytes()).unwrap_err().field, "team.athletes[0].fullName");
+        assert_eq!(
+            decode_roster(body.as_bytes()).unwrap_err().field,
+            "team.athletes[0].fullName"
+        );
         assert_eq!(decode_roster(b"{}").unwrap_err().field, "team");
-        assert_eq!(decode_roster(b"<html><body>Error</body></html>").unwrap_err().field, "$");
+        assert_eq!(
+            decode_roster(b"<html><body>Error</body></html>").unwrap_err().field,
+            "$"
+        );
     }
 }

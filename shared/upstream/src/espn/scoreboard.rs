@@ -147,7 +147,11 @@ mod tests {
     fn scoreboard_content() {
         let games = decode_scoreboard(fixture().as_bytes()).unwrap();
         assert_eq!(games.len(), 11);
-        assert!(games.iter().all(|g| g.completed && g.state == "post" && g.status == "STATUS_FINAL"));
+        assert!(
+            games
+                .iter()
+                .all(|g| g.completed && g.state == "post" && g.status == "STATUS_FINAL")
+        );
         let phi = &games[0];
         assert_eq!(phi.event_id, "401585183");
         assert_eq!(phi.start_time.to_rfc3339(), "2024-01-15T18:00:00+00:00");
@@ -161,7 +165,11 @@ mod tests {
         let gs = games.iter().find(|g| g.away.abbreviation == "GS").unwrap();
         assert_eq!(gs.away.nba_tricode.as_deref(), Some("GSW"));
         assert_eq!(gs.home.nba_tricode.as_deref(), Some("MEM"));
-        assert!(games.iter().all(|g| g.home.nba_tricode.is_some() && g.away.nba_tricode.is_some()));
+        assert!(
+            games
+                .iter()
+                .all(|g| g.home.nba_tricode.is_some() && g.away.nba_tricode.is_some())
+        );
         // A 22:30 ET tip is the next UTC day.
         let lal = games.iter().find(|g| g.home.abbreviation == "LAL").unwrap();
         assert_eq!(lal.start_time.to_rfc3339(), "2024-01-16T03:30:00+00:00");
@@ -189,12 +197,21 @@ mod tests {
     fn shape_errors_name_the_field() {
         let e = decode_scoreboard(fixture().replacen("\"homeAway\"", "\"side\"", 1).as_bytes()).unwrap_err();
         assert_eq!(e.field, "events[0].competitions[0].competitors[0].homeAway");
-        let e = decode_scoreboard(fixture().replacen("\"abbreviation\":\"PHI\"", "\"abbrev\":\"PHI\"", 1).as_bytes())
-            .unwrap_err();
+        let e = decode_scoreboard(
+            fixture()
+                .replacen("\"abbreviation\":\"PHI\"", "\"abbrev\":\"PHI\"", 1)
+                .as_bytes(),
+        )
+        .unwrap_err();
         assert_eq!(e.field, "events[0].competitions[0].competitors[0].team.abbreviation");
         let e = decode_scoreboard(fixture().replace("\"competitions\"", "\"matches\"").as_bytes()).unwrap_err();
         assert_eq!(e.field, "events[0].competitions");
         assert_eq!(decode_scoreboard(b"{}").unwrap_err().field, "events");
-        assert_eq!(decode_scoreboard(b"<!DOCTYPE html><html>Not Found</html>").unwrap_err().field, "$");
+        assert_eq!(
+            decode_scoreboard(b"<!DOCTYPE html><html>Not Found</html>")
+                .unwrap_err()
+                .field,
+            "$"
+        );
     }
 }

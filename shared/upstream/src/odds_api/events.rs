@@ -40,7 +40,11 @@ mod tests {
         assert_eq!(s.previous_timestamp.unwrap().to_rfc3339(), "2024-01-25T03:50:38+00:00");
         assert_eq!(s.next_timestamp.unwrap().to_rfc3339(), "2024-01-25T04:00:38+00:00");
         assert_eq!(s.data.len(), 10);
-        let gsw = s.data.iter().find(|e| e.id == "cd0bc7d0c238f4446ce1c03d0cea7ec4").unwrap();
+        let gsw = s
+            .data
+            .iter()
+            .find(|e| e.id == "cd0bc7d0c238f4446ce1c03d0cea7ec4")
+            .unwrap();
         assert_eq!(gsw.home_team, "Golden State Warriors");
         assert_eq!(gsw.home_tricode.as_deref(), Some("GSW"));
         assert_eq!(gsw.away_tricode.as_deref(), Some("ATL"));
@@ -52,7 +56,12 @@ mod tests {
         assert_eq!(lac.home_tricode.as_deref(), Some("LAC"));
         assert_eq!(lac.away_tricode.as_deref(), Some("SAC"));
         // Every event of both snapshots maps to NBA tricodes.
-        assert!(s.data.iter().chain(&b.data).all(|e| e.home_tricode.is_some() && e.away_tricode.is_some()));
+        assert!(
+            s.data
+                .iter()
+                .chain(&b.data)
+                .all(|e| e.home_tricode.is_some() && e.away_tricode.is_some())
+        );
     }
 
     #[test]
@@ -68,12 +77,18 @@ mod tests {
     fn shape_errors_name_the_field() {
         let body = fixtures::text("odds-api/historical_events_a.json");
         let e = decode_historical_events(body.replacen("\"commence_time\"", "\"start\"", 1).as_bytes()).unwrap_err();
-        assert_eq!((e.source_name.as_str(), e.field.as_str()), ("odds_api", "data[0].commence_time"));
+        assert_eq!(
+            (e.source_name.as_str(), e.field.as_str()),
+            ("odds_api", "data[0].commence_time")
+        );
         let e = decode_historical_events(body.replacen("\"timestamp\"", "\"ts\"", 1).as_bytes()).unwrap_err();
         assert_eq!(e.field, "timestamp");
         assert_eq!(decode_historical_events(b"{}").unwrap_err().field, "timestamp");
         assert_eq!(decode_events(b"{}").unwrap_err().field, "$");
-        assert_eq!(decode_events(b"<html><title>502</title></html>").unwrap_err().field, "$");
+        assert_eq!(
+            decode_events(b"<html><title>502</title></html>").unwrap_err().field,
+            "$"
+        );
         let e = decode_events(br#"{"message":"API key is not valid","error_code":"INVALID_KEY"}"#).unwrap_err();
         assert!(e.reason.contains("INVALID_KEY"), "{e}");
     }

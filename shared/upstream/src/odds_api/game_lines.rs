@@ -87,7 +87,9 @@ fn decode_event_lines(n: &Node) -> Result<EventGameLines, ShapeError> {
             GameMarket::Spreads | GameMarket::Totals => Some(o.req_f64("point")?),
         };
         if market == GameMarket::Totals && !matches!(outcome.as_str(), "Over" | "Under") {
-            return Err(o.get("name")?.err(format!("totals outcome is not Over/Under: {outcome:?}")));
+            return Err(o
+                .get("name")?
+                .err(format!("totals outcome is not Over/Under: {outcome:?}")));
         }
         lines.push(GameLine {
             event_id: event.id.clone(),
@@ -192,7 +194,10 @@ mod tests {
         assert_eq!(g.lines.len(), 2);
         assert_eq!(g.lines[1].point, None);
         assert_eq!(g.lines[1].price, -300.0);
-        assert_eq!(g.lines[0].last_update.unwrap().to_rfc3339(), "2024-01-25T03:00:00+00:00");
+        assert_eq!(
+            g.lines[0].last_update.unwrap().to_rfc3339(),
+            "2024-01-25T03:00:00+00:00"
+        );
         assert_eq!(g.skipped_markets, vec!["h2h_q1".to_string()]);
     }
 
@@ -201,11 +206,16 @@ mod tests {
         let e = decode_historical_event_game_lines(fixture().replacen("\"point\":6.5", "\"points\":6.5", 1).as_bytes())
             .unwrap_err();
         assert_eq!(e.field, "data.bookmakers[0].markets[0].outcomes[0].point");
-        let e = decode_historical_event_game_lines(fixture().replacen("\"price\"", "\"odds\"", 1).as_bytes()).unwrap_err();
+        let e =
+            decode_historical_event_game_lines(fixture().replacen("\"price\"", "\"odds\"", 1).as_bytes()).unwrap_err();
         assert_eq!(e.field, "data.bookmakers[0].markets[0].outcomes[0].price");
-        let e = decode_historical_event_game_lines(fixture().replacen("\"markets\"", "\"lines\"", 1).as_bytes()).unwrap_err();
+        let e = decode_historical_event_game_lines(fixture().replacen("\"markets\"", "\"lines\"", 1).as_bytes())
+            .unwrap_err();
         assert_eq!(e.field, "data.bookmakers[0].markets");
-        assert_eq!(decode_historical_event_game_lines(b"{}").unwrap_err().field, "timestamp");
+        assert_eq!(
+            decode_historical_event_game_lines(b"{}").unwrap_err().field,
+            "timestamp"
+        );
         assert_eq!(decode_event_game_lines(b"{}").unwrap_err().field, "home_team");
         assert_eq!(decode_game_lines(b"<html></html>").unwrap_err().field, "$");
     }

@@ -199,14 +199,20 @@ mod tests {
 
     #[test]
     fn shape_errors_name_the_field() {
-        let e = decode_event_player_props(fixture().replacen("\"description\"", "\"player\"", 1).as_bytes()).unwrap_err();
+        let e =
+            decode_event_player_props(fixture().replacen("\"description\"", "\"player\"", 1).as_bytes()).unwrap_err();
         assert_eq!(e.field, "bookmakers[0].markets[0].outcomes[0].description");
         let e = decode_event_player_props(fixture().replacen("\"Over\"", "\"Yes\"", 1).as_bytes()).unwrap_err();
         assert_eq!(e.field, "bookmakers[0].markets[0].outcomes[0].name");
         let e = decode_event_player_props(fixture().replacen("\"bookmakers\"", "\"books\"", 1).as_bytes()).unwrap_err();
         assert_eq!(e.field, "bookmakers");
         assert_eq!(decode_event_player_props(b"{}").unwrap_err().field, "home_team");
-        assert_eq!(decode_event_player_props(b"<html>Gateway Timeout</html>").unwrap_err().field, "$");
+        assert_eq!(
+            decode_event_player_props(b"<html>Gateway Timeout</html>")
+                .unwrap_err()
+                .field,
+            "$"
+        );
     }
 
     #[test]
@@ -219,7 +225,10 @@ mod tests {
         let p = decode_event_player_props(body).unwrap();
         assert_eq!(p.lines.len(), 1);
         assert_eq!(p.lines[0].market, "player_assists");
-        assert_eq!(p.lines[0].last_update.unwrap().to_rfc3339(), "2025-01-01T00:00:00+00:00");
+        assert_eq!(
+            p.lines[0].last_update.unwrap().to_rfc3339(),
+            "2025-01-01T00:00:00+00:00"
+        );
         assert_eq!(p.skipped_markets, vec!["player_double_double".to_string()]);
         assert_eq!(p.event.away_tricode.as_deref(), Some("LAC"));
         let empty = br#"{"id":"abc","sport_key":"basketball_nba","commence_time":"2025-01-01T00:10:00Z",

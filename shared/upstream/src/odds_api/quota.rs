@@ -100,7 +100,10 @@ mod tests {
     #[test]
     fn missing_or_bad_headers_fail_naming_them() {
         let e = decode_quota_headers([("x-requests-used", "1")]).unwrap_err();
-        assert_eq!((e.source_name.as_str(), e.field.as_str()), ("odds_api", "x-requests-remaining"));
+        assert_eq!(
+            (e.source_name.as_str(), e.field.as_str()),
+            ("odds_api", "x-requests-remaining")
+        );
         let e = decode_quota_headers([("x-requests-remaining", "lots"), ("x-requests-used", "1")]).unwrap_err();
         assert_eq!(e.field, "x-requests-remaining");
         let e = decode_quota_headers(Vec::<(String, String)>::new()).unwrap_err();

@@ -77,7 +77,10 @@ mod tests {
     fn scores_fixture_content() {
         let s = decode_scores(&fixtures::bytes("odds-api/scores.json")).unwrap();
         assert_eq!(s.len(), 21);
-        assert!(s.iter().all(|e| !e.completed && e.home_score.is_none() && e.last_update.is_none()));
+        assert!(
+            s.iter()
+                .all(|e| !e.completed && e.home_score.is_none() && e.last_update.is_none())
+        );
         let first = &s[0];
         assert_eq!(first.event.id, "f54c4a22568ce9dc33fb410d1b0e75e9");
         assert_eq!(first.event.home_tricode.as_deref(), Some("CLE"));
@@ -87,7 +90,8 @@ mod tests {
 
     #[test]
     fn completed_game_scores() {
-        let body = br#"[{"id":"x","sport_key":"basketball_nba","sport_title":"NBA","commence_time":"2024-02-23T00:00:00Z",
+        let body =
+            br#"[{"id":"x","sport_key":"basketball_nba","sport_title":"NBA","commence_time":"2024-02-23T00:00:00Z",
           "completed":true,"home_team":"Cleveland Cavaliers","away_team":"Orlando Magic",
           "scores":[{"name":"Orlando Magic","score":"98"},{"name":"Cleveland Cavaliers","score":"116"}],
           "last_update":"2024-02-23T02:31:00Z"}]"#;
