@@ -5,7 +5,8 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
 # Shared, outside the clone: CI clones afresh but reuses the build cache.
-CACHE_DIR      ?= /var/cache/nba-props
+# Fixed: .cargo/config.toml names the same place (target dir, DUCKDB_LIB_DIR, rpath).
+CACHE_DIR      := /var/cache/nba-props
 DUCKDB_VERSION := 1.5.6-r.1
 DUCKDB_DIR     := $(CACHE_DIR)/libduckdb-$(DUCKDB_VERSION)
 DUCKDB_LIB     := $(DUCKDB_DIR)/libduckdb.so
@@ -14,6 +15,8 @@ export DUCKDB_LIB_DIR := $(DUCKDB_DIR)
 
 DATE    ?= 2025-01-10
 DATASET ?= data/season-2024-25
+# e.g. RUN_FLAGS=--duplicate-deliveries
+RUN_FLAGS ?=
 NBA     := $(CARGO_TARGET_DIR)/debug/nba
 
 .PHONY: run test bench build schemas fmt clippy unit duckdb clean-data help
@@ -37,7 +40,7 @@ build: duckdb
 	cargo build --workspace --bins
 
 run: build
-	$(NBA) run --date $(DATE) --dataset $(DATASET)
+	$(NBA) run --date $(DATE) --dataset $(DATASET) $(RUN_FLAGS)
 
 fmt:
 	cargo fmt --all -- --check

@@ -3,23 +3,20 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use indicatif::ProgressBar;
 use nba_core::CorrelationId;
 use nba_execlog::ExecutionLogRow;
 
 use crate::platform::LocalPlatform;
 
-/// Scrapers a day runs, in order. (The declarative workflow of phase 1 will decide this.)
-pub const DAY_SCRAPERS: &[&str] = &["nbac_schedule"];
-
 /// What a day's run did.
 #[derive(Debug, Clone)]
 pub struct DayReport {
     pub date: NaiveDate,
     pub correlation_id: CorrelationId,
-    /// Scraper name → the scrape function's HTTP status and answer.
-    pub scrapes: Vec<(String, serde_json::Value)>,
+    /// Workflow ticks: (simulated instant, the workflow function's HTTP status and answer).
+    pub ticks: Vec<(DateTime<Utc>, serde_json::Value)>,
     pub executions: Vec<ExecutionLogRow>,
     pub dead_lettered: u64,
     pub elapsed: Duration,
@@ -43,10 +40,19 @@ impl DayReport {
                 )
             })
             .collect();
-        for (scraper, result) in &self.scrapes {
+        for (at, result) in &self.ticks {
             let status = result["http_status"].as_u64().unwrap_or(0);
             if !(200..300).contains(&status) {
-                failures.push(format!("scraper {scraper}: HTTP {status}: {}", result["answer"]));
+                failures.push(format!("workflow tick at {at}: HTTP {status}: {}", result["answer"]));
+            }
+            let decisions = result["answer"]["decisions"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            for d in decisions.iter().filter(|d| d["decision"] == "run") {
+                if !matches!(d["scraper_status"].as_str(), Some("success" | "no_data")) {
+                    failures.push(format!("scraper {} at {at}: {}", d["scraper"], d["scraper_status"]));
+                }
             }
         }
         if self.dead_lettered > 0 {
@@ -120,27 +126,39 @@ impl DayReport {
     }
 }
 
-/// Runs the day's scrapers and waits for everything they trigger to settle.
+/// When the workflow ticks on a replayed day: the morning, two hours before the
+/// first tip (lines and props are current), and four hours after the last tip
+/// (box scores are final). A day without games stops after the morning.
 pub async fn run_day(platform: &LocalPlatform, date: NaiveDate, progress: &ProgressBar) -> anyhow::Result<DayReport> {
     let started = Instant::now();
     let correlation_id = CorrelationId::new();
-    let mut scrapes = Vec::new();
-    progress.set_length((DAY_SCRAPERS.len() + 1) as u64);
-    for scraper in DAY_SCRAPERS {
-        progress.set_message(format!("scraping {scraper}"));
-        let result = platform.scrape(scraper, date, &correlation_id).await?;
-        scrapes.push((scraper.to_string(), result));
-        progress.inc(1);
-    }
-    progress.set_message("processing raw objects");
+    let mut ticks = Vec::new();
+    progress.set_length(3);
+    let morning = nba_core::time::et_midnight_utc(date) + chrono::Duration::hours(9);
+    progress.set_message(format!("{date} 09:00 ET: reference data"));
+    ticks.push((morning, platform.tick(date, morning, &correlation_id).await?));
     platform.settle().await;
+    progress.inc(1);
+    if let Some((first_tip, last_tip)) = platform.tips(date).await? {
+        let pre_tip = first_tip - chrono::Duration::hours(2);
+        progress.set_message(format!(
+            "{date} 2 h before the first tip: scoreboards, odds events, player props"
+        ));
+        ticks.push((pre_tip, platform.tick(date, pre_tip, &correlation_id).await?));
+        platform.settle().await;
+        progress.inc(1);
+        let post = last_tip + chrono::Duration::hours(4);
+        progress.set_message(format!("{date} after the games: box scores and game logs"));
+        ticks.push((post, platform.tick(date, post, &correlation_id).await?));
+        platform.settle().await;
+    }
     progress.inc(1);
     progress.finish_and_clear();
     Ok(DayReport {
         date,
         executions: platform.executions(&correlation_id).await?,
         correlation_id,
-        scrapes,
+        ticks,
         dead_lettered: platform.dead_lettered(),
         elapsed: started.elapsed(),
     })

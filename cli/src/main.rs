@@ -178,6 +178,7 @@ async fn run(
         dataset,
         duplicate_deliveries,
         delivery: Default::default(),
+        workflow_toml: nba_scrapers::workflow::WorkflowFile::REPLAY,
     };
     let platform = LocalPlatform::start(options).await?;
     let report = run_day(&platform, date, &progress).await?;

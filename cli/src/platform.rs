@@ -31,6 +31,8 @@ pub struct PlatformOptions {
     pub duplicate_deliveries: bool,
     /// Redelivery policy of every local subscription.
     pub delivery: DeliveryPolicy,
+    /// The scraper workflow (`WorkflowFile::REPLAY` for a recorded season).
+    pub workflow_toml: &'static str,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -106,16 +108,31 @@ impl LocalPlatform {
         let deps = RuntimeDeps::new(sink).with_settings(RuntimeSettings::from_timeouts(&config.timeouts));
 
         let upstreams = nba_scrapers::http_client::Upstreams::all_at(&replay_url);
-        let mut all: Vec<(&'static str, Function)> = nba_scrapers::functions(&clients, &config, upstreams)?;
+        // The replay upstream is ours and local: no rate limits, and placeholder keys (it
+        // checks that a key is sent, as the real APIs do; real keys never go to it).
+        use nba_scrapers::http::secrets::{BALLDONTLIE_API_KEY, BETTINGPROS_API_KEY, ODDS_API_KEY, StaticSecrets};
+        let replay_keys = StaticSecrets::new()
+            .with(ODDS_API_KEY, "replay-placeholder")
+            .with(BALLDONTLIE_API_KEY, "replay-placeholder")
+            .with(BETTINGPROS_API_KEY, "replay-placeholder");
+        let fetcher = nba_scrapers::http::FetcherOptions::from_env()?
+            .secrets(Arc::new(replay_keys))
+            .rate_limiting(false)
+            .build()?;
+        let scrape = nba_scrapers::scrape_function(&clients, &config, upstreams, fetcher);
+        let mut all: Vec<(&'static str, Function)> = vec![(nba_scrapers::SCRAPE_FUNCTION, scrape)];
         all.extend(nba_raw::functions(&clients, &config));
 
         let mut functions = BTreeMap::new();
-        for (name, function) in all {
+        let serve = |name: &'static str, function: Function| {
             let function = match &hook {
                 Some(hook) => hook(name, function),
                 None => function,
             };
-            let url = serve_function(name, function, deps.clone(), shutdown.subscribe()).await?;
+            serve_function(name, function, deps.clone(), shutdown.subscribe())
+        };
+        for (name, function) in all {
+            let url = serve(name, function).await?;
             functions.insert(
                 name.to_string(),
                 RunningFunction {
@@ -124,6 +141,18 @@ impl LocalPlatform {
                 },
             );
         }
+        // The workflow calls the scraper function over HTTP, like any other client.
+        let scrapers_url = functions[nba_scrapers::SCRAPE_FUNCTION].url.clone();
+        let workflow = nba_scrapers::workflow_function(&clients, scrapers_url, options.workflow_toml)?;
+        let name = nba_scrapers::workflow::WORKFLOW_FUNCTION;
+        let url = serve(name, workflow).await?;
+        functions.insert(
+            name.to_string(),
+            RunningFunction {
+                name: name.to_string(),
+                url,
+            },
+        );
 
         let platform = LocalPlatform {
             cloud,
@@ -165,6 +194,70 @@ impl LocalPlatform {
 
     pub fn functions(&self) -> impl Iterator<Item = &RunningFunction> {
         self.functions.values()
+    }
+
+    /// One workflow tick at the simulated instant `now`: the replay upstream's
+    /// clock moves there first, so it answers only what was known then.
+    pub async fn tick(
+        &self,
+        date: NaiveDate,
+        now: chrono::DateTime<chrono::Utc>,
+        correlation_id: &CorrelationId,
+    ) -> anyhow::Result<serde_json::Value> {
+        self.set_replay_clock(now).await?;
+        let url = self
+            .function_url(nba_scrapers::workflow::WORKFLOW_FUNCTION)?
+            .join("tick")?;
+        let body = serde_json::json!({"date": date.to_string(), "now": now.to_rfc3339()});
+        let response = self
+            .http
+            .post(url.clone())
+            .header(CorrelationId::HEADER, correlation_id.as_str())
+            .json(&body)
+            .send()
+            .await
+            .with_context(|| format!("calling {url}"))?;
+        let status = response.status();
+        let answer: serde_json::Value = response.json().await.unwrap_or(serde_json::Value::Null);
+        Ok(serde_json::json!({"http_status": status.as_u16(), "answer": answer}))
+    }
+
+    /// Moves the replay upstream's simulated clock.
+    pub async fn set_replay_clock(&self, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<()> {
+        let url = self.replay_url.join("__replay/clock")?;
+        let response = self
+            .http
+            .put(url)
+            .json(&serde_json::json!({"now": now.to_rfc3339()}))
+            .send()
+            .await?;
+        anyhow::ensure!(
+            response.status().is_success(),
+            "setting the replay clock: HTTP {}",
+            response.status()
+        );
+        Ok(())
+    }
+
+    /// First and last tip of a date, from the loaded schedule.
+    pub async fn tips(
+        &self,
+        date: NaiveDate,
+    ) -> anyhow::Result<Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>> {
+        let sql = "SELECT min(tip_time_utc) AS first_tip, max(tip_time_utc) AS last_tip \
+                   FROM nba_raw.nbac_schedule WHERE game_date = CAST(? AS DATE)";
+        let rows = self
+            .clients
+            .warehouse
+            .query(sql, vec![serde_json::json!(date.to_string())])
+            .await?;
+        let tip = |key: &str| {
+            rows.first()
+                .and_then(|r| r.get(key))
+                .and_then(|v| v.as_str())
+                .and_then(|s| s.parse().ok())
+        };
+        Ok(tip("first_tip").zip(tip("last_tip")))
     }
 
     /// Runs one scraper through its HTTP function, as the workflow does, and

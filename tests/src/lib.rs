@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use async_trait::async_trait;
 use cloudevents::Event;
 use nba_runtime::{CloudEventFunction, FunctionError, Invocation, Outcome};
+pub use regex::Regex;
 use serde_json::Value;
 
 /// The repository root.

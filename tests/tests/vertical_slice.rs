@@ -1,6 +1,7 @@
 //! The foundation's vertical slice, end to end through the embedded local cloud
 //! over real HTTP: scraper `nbac_schedule` → raw bucket → finalize CloudEvent →
-//! raw processor → `nba_raw.nbac_schedule` → `nba-phase2-raw-complete`.
+//! raw processor → `nba_raw.nbac_schedule` → `nba-phase2-raw-complete`, driven by the
+//! scraper workflow over a replayed day.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -39,6 +40,7 @@ fn options(dir: &std::path::Path, duplicate_deliveries: bool) -> PlatformOptions
             max_attempts: 5,
             ack_deadline: Duration::from_secs(60),
         },
+        workflow_toml: nba_scrapers::workflow::WorkflowFile::REPLAY,
     }
 }
 
@@ -68,8 +70,16 @@ fn journal(cloud: &LocalCloud, topic: &str) -> Vec<Value> {
         .collect()
 }
 
+fn schedule_loads(report: &nba_cli::DayReport) -> Vec<&nba_execlog::ExecutionLogRow> {
+    report
+        .executions
+        .iter()
+        .filter(|e| e.function_name == "raw_processor" && e.inputs.to_string().contains("nba-com/schedule/"))
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_day_loads_the_season_schedule_and_reruns_change_nothing() {
+async fn a_day_runs_the_workflow_loads_the_schedule_and_reruns_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let platform = LocalPlatform::start(options(dir.path(), false)).await.unwrap();
     let report = run_day(&platform, date(), &hidden()).await.unwrap();
@@ -81,58 +91,130 @@ async fn a_day_loads_the_season_schedule_and_reruns_change_nothing() {
         "preseason, cup, all-star and playoff games are kept too: {all}"
     );
 
-    // One execution-log row per invocation; the scraper run and the processor run it
-    // triggered share one correlation id.
-    let functions: Vec<&str> = report.executions.iter().map(|e| e.function_name.as_str()).collect();
-    assert_eq!(functions, ["scrapers", "raw_processor"], "{:?}", report.executions);
+    // Every invocation has one execution-log row, and the whole day shares one correlation id:
+    // workflow ticks → scraper runs → the raw processor runs their objects triggered.
     assert!(
         report
             .executions
             .iter()
             .all(|e| e.correlation_id == report.correlation_id.as_str())
     );
-    let raw = &report.executions[1];
+    let ran = |f: &str| report.executions.iter().filter(|e| e.function_name == f).count();
     assert_eq!(
-        (raw.status.as_str(), raw.rows_written, raw.rows_rejected),
+        ran("workflow"),
+        3,
+        "three ticks: morning, before the first tip, after the games"
+    );
+    let scraper_runs = ran("scrapers");
+    assert!(
+        scraper_runs >= 15,
+        "schedule, scoreboards, events, props per event, box scores per game, logs: {scraper_runs}"
+    );
+    let loads = schedule_loads(&report);
+    assert_eq!(loads.len(), 1);
+    assert_eq!(
+        (loads[0].status.as_str(), loads[0].rows_written, loads[0].rows_rejected),
         ("success", all, 0)
     );
 
-    // Every published message matches its contract.
-    let names = platform.names.clone();
-    for (topic, schema) in [
-        (
-            Topic::Phase1ScrapersComplete,
-            "messages/nba-phase1-scrapers-complete.schema.json",
-        ),
-        (Topic::Phase2RawComplete, "messages/nba-phase2-raw-complete.schema.json"),
-    ] {
-        let messages = journal(&platform.cloud, &names.topic(topic));
-        assert_eq!(messages.len(), 1, "{topic}");
-        for m in &messages {
-            let errors = schema_errors(schema, m);
-            assert!(errors.is_empty(), "{topic}: {errors:?}");
-            assert_eq!(m["correlation_id"], report.correlation_id.as_str());
-        }
+    // Every decision is logged, with its reason; events came before props.
+    let decisions = platform
+        .clients
+        .warehouse
+        .query(
+            "SELECT step, decision, reason, tick_at FROM nba_orchestration.workflow_decisions ORDER BY tick_at, decided_at",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        decisions
+            .iter()
+            .any(|d| d["decision"] == "skip" && d["reason"].as_str().unwrap().contains("outside"))
+    );
+    let run_steps: Vec<&str> = decisions
+        .iter()
+        .filter(|d| d["decision"] == "run")
+        .map(|d| d["step"].as_str().unwrap())
+        .collect();
+    let first = |step: &str| {
+        run_steps
+            .iter()
+            .position(|s| *s == step)
+            .unwrap_or_else(|| panic!("{step} ran: {run_steps:?}"))
+    };
+    assert!(first("odds_events") < first("player_props"));
+    assert_eq!(run_steps.len(), scraper_runs, "one scraper run per run decision");
+
+    // One raw object per scraper run, at the documented keys.
+    let bucket = platform.names.bucket(Bucket::Raw);
+    let objects = platform.clients.objects.list(&bucket, "").await.unwrap();
+    assert_eq!(objects.len(), scraper_runs, "{objects:#?}");
+    let key = regex_lite(r"^[a-z-]+/[a-z0-9-]+/2025-01-10/([0-9a-f]+/)?\d{8}_\d{6}\.(json|html)$");
+    for o in &objects {
+        assert!(key(&o.name), "{}", o.name);
     }
 
-    // The finalize events the raw bucket emitted match the storage contract.
-    let bucket = names.bucket(Bucket::Raw);
+    // Every published message and event matches its contract.
+    let names = platform.names.clone();
+    let phase1 = journal(&platform.cloud, &names.topic(Topic::Phase1ScrapersComplete));
+    assert_eq!(phase1.len(), scraper_runs);
+    let phase2 = journal(&platform.cloud, &names.topic(Topic::Phase2RawComplete));
+    assert_eq!(phase2.len(), 1, "only the schedule has a raw processor so far");
     let finalized = journal(&platform.cloud, &nba_cloud::embedded::LocalEventarc::topic_for(&bucket));
-    assert_eq!(finalized.len(), 1);
-    let errors = schema_errors("cloudevents/storage-object-finalized.schema.json", &finalized[0]);
-    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(finalized.len(), scraper_runs);
+    for (messages, schema) in [
+        (&phase1, "messages/nba-phase1-scrapers-complete.schema.json"),
+        (&phase2, "messages/nba-phase2-raw-complete.schema.json"),
+        (&finalized, "cloudevents/storage-object-finalized.schema.json"),
+    ] {
+        for m in messages.iter() {
+            let errors = schema_errors(schema, m);
+            assert!(errors.is_empty(), "{schema}: {errors:?}");
+        }
+    }
+    assert!(
+        phase1
+            .iter()
+            .chain(&phase2)
+            .all(|m| m["correlation_id"] == report.correlation_id.as_str())
+    );
 
     // A second run of the same day changes no count; the processor sees unchanged rows.
     let again = run_day(&platform, date(), &hidden()).await.unwrap();
     assert!(again.succeeded(), "{:?}", again.failures());
     assert_eq!(schedule_counts(&platform).await, (all, regular));
-    let raw = again
-        .executions
-        .iter()
-        .find(|e| e.function_name == "raw_processor")
-        .unwrap();
-    assert_eq!((raw.rows_written, raw.rows_unchanged), (0, all));
+    let loads = schedule_loads(&again);
+    assert_eq!((loads[0].rows_written, loads[0].rows_unchanged), (0, all));
     platform.shutdown().await;
+
+    // No API key reaches any stored object, message journal, log file or the warehouse.
+    assert_eq!(
+        files_containing(dir.path(), b"replay-placeholder"),
+        Vec::<String>::new()
+    );
+}
+
+/// A tiny matcher for the key pattern without a regex dependency in this crate.
+fn regex_lite(pattern: &str) -> impl Fn(&str) -> bool {
+    let re = nba_e2e::Regex::new(pattern).unwrap();
+    move |s| re.is_match(s)
+}
+
+fn files_containing(dir: &std::path::Path, needle: &[u8]) -> Vec<String> {
+    let mut hits = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if std::fs::read(&path).unwrap().windows(needle.len()).any(|w| w == needle) {
+                hits.push(path.display().to_string());
+            }
+        }
+    }
+    hits
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -143,18 +225,14 @@ async fn duplicate_deliveries_change_nothing() {
     assert!(report.succeeded(), "{:?}", report.failures());
     let (all, regular) = schedule_counts(&platform).await;
     assert_eq!(regular, 1230);
-    // The finalize event arrived twice: one run loaded, the duplicate was recognised.
-    let raw: Vec<_> = report
-        .executions
-        .iter()
-        .filter(|e| e.function_name == "raw_processor")
-        .collect();
-    assert_eq!(raw.len(), 2, "{raw:?}");
-    let written: i64 = raw.iter().map(|e| e.rows_written).sum();
+    // The schedule's finalize event arrived twice: one run loaded it, the duplicate was recognised.
+    let loads = schedule_loads(&report);
+    assert_eq!(loads.len(), 2, "{loads:?}");
+    let written: i64 = loads.iter().map(|e| e.rows_written).sum();
     assert_eq!(written, all, "rows written once in total");
     assert!(
-        raw.iter().any(|e| e.status == "skipped" || e.rows_unchanged == all),
-        "{raw:?}"
+        loads.iter().any(|e| e.status == "skipped" || e.rows_unchanged == all),
+        "{loads:?}"
     );
     // Downstream saw one completion per processed object.
     let completions = journal(&platform.cloud, &platform.names.topic(Topic::Phase2RawComplete));
@@ -175,10 +253,12 @@ async fn a_processor_failing_its_first_two_deliveries_recovers_by_redelivery() {
     let report = run_day(&platform, date(), &hidden()).await.unwrap();
     assert!(report.succeeded(), "{:?}", report.failures());
     assert_eq!(schedule_counts(&platform).await.1, 1230);
+    // The schedule is the first object of the day: its first two deliveries failed.
     let raw: Vec<(&str, Option<&str>)> = report
         .executions
         .iter()
         .filter(|e| e.function_name == "raw_processor")
+        .take(3)
         .map(|e| (e.status.as_str(), e.error_class.as_deref()))
         .collect();
     assert_eq!(

@@ -18,10 +18,11 @@ use nba_core::{Bucket, CorrelationId, Names};
 use nba_runtime::{FunctionError, HttpFunction, HttpRequest, Invocation, Outcome, RunStatus};
 use serde_json::{Value, json};
 
-use crate::http_client::{Fetcher, Upstreams, redact};
+use crate::http::{BreakerState, FetchError, Fetcher, OddsQuota, Upstreams, redact};
 use crate::message::publish_complete;
-use crate::options::{ScrapeRequest, resolve_date, season_of, validate_season};
-use crate::scraper::{ScrapeContext, Scraper, ScraperRegistry, ShapeError};
+use crate::options::{ScrapeOptions, ScrapeRequest};
+use crate::scraper::{Pagination, ScraperRegistry, ScraperSpec};
+use nba_upstream::ShapeError;
 
 /// Registered name of the scraper function.
 pub const SCRAPE_FUNCTION: &str = "scrapers";
@@ -70,7 +71,7 @@ fn answer(status: &str, scraper: &str, inv: &Invocation, gcs_path: Option<&str>,
 }
 
 impl ScrapeFunction {
-    fn parse_request(&self, req: &HttpRequest) -> Result<(Arc<dyn Scraper>, ScrapeContext), FunctionError> {
+    fn parse_request(&self, req: &HttpRequest) -> Result<(&'static ScraperSpec, ScrapeOptions), FunctionError> {
         if req.method != http::Method::POST {
             return Err(FunctionError::BadRequest("use POST /scrape with a JSON body".into()));
         }
@@ -83,16 +84,13 @@ impl ScrapeFunction {
                 self.registry.names().join(", ")
             ))
         })?;
-        let date =
-            resolve_date(body.date.as_deref(), (self.today)()).map_err(|e| FunctionError::BadRequest(e.to_string()))?;
-        let season = match body.season {
-            Some(s) => validate_season(&s).map_err(|e| FunctionError::BadRequest(e.to_string()))?,
-            None => season_of(date),
-        };
-        Ok((scraper, ScrapeContext { date, season }))
+        let opts =
+            ScrapeOptions::from_request(&body, (self.today)()).map_err(|e| FunctionError::BadRequest(e.to_string()))?;
+        scraper.check_options(&opts).map_err(FunctionError::BadRequest)?;
+        Ok((scraper, opts))
     }
 
-    async fn keep_for_diagnosis(&self, scraper: &dyn Scraper, ctx: &ScrapeContext, body: Bytes) -> Option<String> {
+    async fn keep_for_diagnosis(&self, scraper: &ScraperSpec, ctx: &ScrapeOptions, body: Bytes) -> Option<String> {
         let key = format!("{DIAGNOSTICS_PREFIX}/{}", scraper.object_key(ctx, Utc::now()));
         let bucket = self.names.bucket(Bucket::Raw);
         let opts = PutOptions {
@@ -111,8 +109,8 @@ impl ScrapeFunction {
     async fn complete(
         &self,
         inv: &Invocation,
-        scraper: &dyn Scraper,
-        ctx: &ScrapeContext,
+        scraper: &ScraperSpec,
+        ctx: &ScrapeOptions,
         run: RunResult,
         started: Instant,
     ) -> Result<(), FunctionError> {
@@ -122,7 +120,7 @@ impl ScrapeFunction {
             gcs_path,
         } = run;
         let message = ScraperComplete {
-            processor_name: scraper.name().into(),
+            processor_name: scraper.name.into(),
             phase: 1,
             execution_id: inv.execution_id.to_string(),
             correlation_id: inv.correlation_id.to_string(),
@@ -141,8 +139,8 @@ impl ScrapeFunction {
     async fn shape_failure(
         &self,
         inv: &Invocation,
-        scraper: &dyn Scraper,
-        ctx: &ScrapeContext,
+        scraper: &ScraperSpec,
+        ctx: &ScrapeOptions,
         body: Bytes,
         error: ShapeError,
         started: Instant,
@@ -156,7 +154,7 @@ impl ScrapeFunction {
             "unknown response shape: {error}; body kept at {}",
             kept.as_deref().unwrap_or("(could not be kept)")
         ));
-        let mut body = answer("failed", scraper.name(), inv, None, 0);
+        let mut body = answer("failed", scraper.name, inv, None, 0);
         body["error"] = json!(error.to_string());
         body["kept_body"] = json!(kept);
         Ok(((StatusCode::BAD_GATEWAY, Json(body)).into_response(), outcome))
@@ -168,73 +166,177 @@ impl HttpFunction for ScrapeFunction {
     async fn call(&self, inv: &Invocation, req: HttpRequest) -> Result<(Response, Outcome), FunctionError> {
         let started = Instant::now();
         let (scraper, ctx) = self.parse_request(&req)?;
-        let url = scraper
-            .url(&ctx, &self.upstreams)
-            .map_err(|e| FunctionError::Internal(format!("building the {} URL: {e}", scraper.name())))?;
-        let shown_url = redact(&url);
-        let body = self.fetcher.get(scraper.source(), &url).await.map_err(|e| {
-            if e.is_transient() {
-                FunctionError::Transient(e.to_string())
-            } else {
-                FunctionError::Internal(e.to_string())
+        let (body, report) = match self.fetch(scraper, &ctx).await {
+            Ok(fetched) => fetched,
+            // HTML where JSON was expected (an error page, a block page): kept and failed like any
+            // unknown shape, never retried forever.
+            Err(Fetch::WrongContent { body, error }) => {
+                return self.shape_failure(inv, scraper, &ctx, body, error, started).await;
             }
-        })?;
-        let decoded: Value = match serde_json::from_slice(&body) {
-            Ok(v) => v,
-            Err(e) => {
-                let error = ShapeError {
-                    endpoint: shown_url.clone(),
-                    field: "$".into(),
-                    reason: format!("body is not JSON: {e}"),
-                };
-                return self
-                    .shape_failure(inv, scraper.as_ref(), &ctx, body, error, started)
-                    .await;
-            }
+            Err(Fetch::Failed(e)) => return Err(e),
         };
-        let count = match scraper.check_shape(&decoded) {
+        let count = match (scraper.check)(&body) {
             Ok(n) => n,
-            Err(error) => {
-                return self
-                    .shape_failure(inv, scraper.as_ref(), &ctx, body, error, started)
-                    .await;
-            }
+            Err(error) => return self.shape_failure(inv, scraper, &ctx, body, error, started).await,
         };
-        let mut outcome = Outcome::new(RunStatus::Success).with_input(shown_url);
+        let mut outcome = Outcome::new(RunStatus::Success).with_input(report.url_shown.clone());
         outcome.game_date = Some(ctx.date);
+        outcome.message = Some(report.summary(self.fetcher.breaker_state(scraper.source)));
         if count == 0 {
             // A valid but empty answer: nothing to store, nothing downstream to trigger.
-            self.complete(
-                inv,
-                scraper.as_ref(),
-                &ctx,
-                RunResult::empty(RunStatus::NoData),
-                started,
-            )
-            .await?;
+            self.complete(inv, scraper, &ctx, RunResult::empty(RunStatus::NoData), started)
+                .await?;
             outcome.status = RunStatus::NoData;
-            let body = answer("no_data", scraper.name(), inv, None, 0);
+            let body = answer("no_data", scraper.name, inv, None, 0);
             return Ok((Json(body).into_response(), outcome));
         }
-        let gcs_path = self.store(inv, scraper.as_ref(), &ctx, body).await?;
+        let gcs_path = self.store(inv, scraper, &ctx, body).await?;
         let run = RunResult {
             status: RunStatus::Success,
             count,
             gcs_path: Some(gcs_path.clone()),
         };
-        self.complete(inv, scraper.as_ref(), &ctx, run, started).await?;
+        self.complete(inv, scraper, &ctx, run, started).await?;
         outcome.rows_written = count;
-        let body = answer("success", scraper.name(), inv, Some(&gcs_path), count);
+        let body = answer("success", scraper.name, inv, Some(&gcs_path), count);
         Ok((Json(body).into_response(), outcome))
     }
 }
 
+/// Why a fetch did not give a body to check.
+enum Fetch {
+    /// The upstream answered another content type (HTML for JSON): keep it, fail the run.
+    WrongContent {
+        body: Bytes,
+        error: ShapeError,
+    },
+    Failed(FunctionError),
+}
+
+impl From<FunctionError> for Fetch {
+    fn from(e: FunctionError) -> Self {
+        Fetch::Failed(e)
+    }
+}
+
+/// What fetching cost, for the execution log: requests, attempts, the Odds API quota.
+#[derive(Debug, Default)]
+struct FetchReport {
+    url_shown: String,
+    requests: u32,
+    attempts: u32,
+    quota: Option<OddsQuota>,
+}
+
+impl FetchReport {
+    fn summary(&self, breaker: BreakerState) -> String {
+        let mut s = format!(
+            "requests={} attempts={} breaker={}",
+            self.requests,
+            self.attempts,
+            serde_json::to_string(&breaker).unwrap_or_default()
+        );
+        if let Some(q) = &self.quota {
+            s.push_str(&format!(
+                " odds_quota_remaining={} odds_quota_used={}",
+                q.remaining.map_or("?".into(), |v| v.to_string()),
+                q.used.map_or("?".into(), |v| v.to_string())
+            ));
+        }
+        s
+    }
+}
+
+/// Most pages a cursor-paginated scrape follows (balldontlie serves 100 per page).
+const MAX_PAGES: usize = 50;
+
 impl ScrapeFunction {
+    /// Fetches the scraper's response: one request, or every page of a cursor-paginated
+    /// endpoint merged into one response.
+    async fn fetch(&self, scraper: &ScraperSpec, opts: &ScrapeOptions) -> Result<(Bytes, FetchReport), Fetch> {
+        let url = (scraper.url)(opts, &self.upstreams).map_err(|e| {
+            Fetch::Failed(FunctionError::Internal(format!(
+                "building the {} URL: {e}",
+                scraper.name
+            )))
+        })?;
+        let mut report = FetchReport {
+            url_shown: redact(&url),
+            ..Default::default()
+        };
+        match scraper.pagination {
+            Pagination::None => Ok((self.get(scraper, &url, &mut report).await?, report)),
+            Pagination::Cursor => {
+                let mut pages: Vec<Value> = Vec::new();
+                let mut next = url.clone();
+                loop {
+                    let body = self.get(scraper, &next, &mut report).await?;
+                    let Ok(page) = serde_json::from_slice::<Value>(&body) else {
+                        // Not JSON: hand the raw page to the shape check, which says so.
+                        return Ok((body, report));
+                    };
+                    let cursor = page
+                        .pointer("/meta/next_cursor")
+                        .filter(|c| !c.is_null())
+                        .map(|c| c.to_string());
+                    pages.push(page);
+                    match cursor {
+                        Some(c) if pages.len() < MAX_PAGES => {
+                            next = url.clone();
+                            next.query_pairs_mut().append_pair("cursor", c.trim_matches('"'));
+                        }
+                        _ => break,
+                    }
+                }
+                Ok((Bytes::from(merge_pages(pages).to_string()), report))
+            }
+        }
+    }
+
+    async fn get(&self, scraper: &ScraperSpec, url: &reqwest::Url, report: &mut FetchReport) -> Result<Bytes, Fetch> {
+        match self.fetcher.fetch(scraper.source, url).await {
+            Ok(fetched) => {
+                report.requests += 1;
+                report.attempts += fetched.attempts;
+                if let Some(quota) = fetched.odds_quota() {
+                    report.quota = Some(quota);
+                }
+                Ok(fetched.body)
+            }
+            Err(FetchError::UnexpectedContentType {
+                url,
+                content_type,
+                body,
+                ..
+            }) => Err(Fetch::WrongContent {
+                body,
+                error: ShapeError::new(
+                    scraper.source.name(),
+                    scraper.name,
+                    "$",
+                    format!(
+                        "{url} answered {content_type} where {} was expected",
+                        scraper.content_type()
+                    ),
+                ),
+            }),
+            Err(e) => {
+                let breaker = self.fetcher.breaker_state(scraper.source);
+                let message = format!("{e} (breaker {})", serde_json::to_string(&breaker).unwrap_or_default());
+                Err(Fetch::Failed(if e.is_transient() {
+                    FunctionError::Transient(message)
+                } else {
+                    FunctionError::Internal(message)
+                }))
+            }
+        }
+    }
+
     async fn store(
         &self,
         inv: &Invocation,
-        scraper: &dyn Scraper,
-        ctx: &ScrapeContext,
+        scraper: &ScraperSpec,
+        ctx: &ScrapeOptions,
         body: Bytes,
     ) -> Result<String, FunctionError> {
         let scraped_at: DateTime<Utc> = Utc::now();
@@ -242,12 +344,12 @@ impl ScrapeFunction {
         let bucket = self.names.bucket(Bucket::Raw);
         let metadata = BTreeMap::from([
             (CorrelationId::ATTRIBUTE.to_string(), inv.correlation_id.to_string()),
-            ("scraper".to_string(), scraper.name().to_string()),
+            ("scraper".to_string(), scraper.name.to_string()),
             ("execution_id".to_string(), inv.execution_id.to_string()),
             ("game_date".to_string(), ctx.date.to_string()),
         ]);
         let opts = PutOptions {
-            content_type: "application/json".into(),
+            content_type: scraper.content_type().into(),
             metadata,
             create_only: false,
         };
@@ -257,4 +359,24 @@ impl ScrapeFunction {
             .map_err(|e| FunctionError::Transient(format!("writing gs://{bucket}/{key}: {e}")))?;
         Ok(format!("gs://{bucket}/{key}"))
     }
+}
+
+/// One response from cursor pages: the first page with every page's `data`, and
+/// `meta.pages` saying how many were merged.
+fn merge_pages(mut pages: Vec<Value>) -> Value {
+    let count = pages.len();
+    let data: Vec<Value> = pages
+        .iter_mut()
+        .flat_map(|p| match p.get_mut("data").map(Value::take) {
+            Some(Value::Array(items)) => items,
+            _ => Vec::new(),
+        })
+        .collect();
+    let mut merged = pages.into_iter().next().unwrap_or_else(|| json!({}));
+    merged["data"] = Value::Array(data);
+    if let Some(meta) = merged.get_mut("meta").and_then(Value::as_object_mut) {
+        meta.insert("next_cursor".into(), Value::Null);
+        meta.insert("pages".into(), json!(count));
+    }
+    merged
 }

@@ -1,10 +1,10 @@
 //! Scraper options as users and the workflow send them.
 
-use chrono::{Duration, NaiveDate};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 
-/// `POST /scrape` body: the scraper name plus its options.
-#[derive(Debug, Clone, Deserialize)]
+/// `POST /scrape` body: the scraper name plus its options. Unknown fields are refused.
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScrapeRequest {
     pub scraper: String,
@@ -14,6 +14,154 @@ pub struct ScrapeRequest {
     /// Season label `2024-25`; derived from the date when absent.
     #[serde(default)]
     pub season: Option<String>,
+    /// Last date of a range (inclusive), for date-range endpoints.
+    #[serde(default)]
+    pub date_to: Option<String>,
+    /// NBA game id, e.g. `0022400561`.
+    #[serde(default)]
+    pub game_id: Option<String>,
+    /// Odds API event id (32 hex characters) or ESPN event id (digits).
+    #[serde(default)]
+    pub event_id: Option<String>,
+    /// Team code for per-team endpoints (the source's own code, e.g. ESPN `bos`).
+    #[serde(default)]
+    pub team: Option<String>,
+    /// Odds API regions, e.g. `us`.
+    #[serde(default)]
+    pub regions: Option<String>,
+    /// Odds API bookmakers (comma-separated keys), e.g. `draftkings,fanduel`.
+    #[serde(default)]
+    pub bookmakers: Option<String>,
+    /// Odds API markets (comma-separated), overriding the scraper's default.
+    #[serde(default)]
+    pub markets: Option<String>,
+    /// Snapshot instant for historical endpoints (RFC 3339).
+    #[serde(default)]
+    pub at: Option<String>,
+}
+
+/// Options a scraper may require beyond the date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionKind {
+    GameId,
+    EventId,
+    Team,
+    At,
+}
+
+impl OptionKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            OptionKind::GameId => "game_id",
+            OptionKind::EventId => "event_id",
+            OptionKind::Team => "team",
+            OptionKind::At => "at",
+        }
+    }
+}
+
+/// Validated options of one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScrapeOptions {
+    /// ET game date the run is for.
+    pub date: NaiveDate,
+    pub season: String,
+    pub date_to: NaiveDate,
+    pub game_id: Option<String>,
+    pub event_id: Option<String>,
+    pub team: Option<String>,
+    pub regions: String,
+    pub bookmakers: Option<String>,
+    pub markets: Option<String>,
+    pub at: Option<DateTime<Utc>>,
+}
+
+impl ScrapeOptions {
+    /// Options for `date` with everything else at its default.
+    pub fn for_date(date: NaiveDate) -> Self {
+        ScrapeOptions {
+            date,
+            season: season_of(date),
+            date_to: date,
+            game_id: None,
+            event_id: None,
+            team: None,
+            regions: "us".into(),
+            bookmakers: None,
+            markets: None,
+            at: None,
+        }
+    }
+
+    pub fn has(&self, kind: OptionKind) -> bool {
+        match kind {
+            OptionKind::GameId => self.game_id.is_some(),
+            OptionKind::EventId => self.event_id.is_some(),
+            OptionKind::Team => self.team.is_some(),
+            OptionKind::At => self.at.is_some(),
+        }
+    }
+
+    /// Validates a request's options; `today_et` resolves `TODAY`/`YESTERDAY`.
+    pub fn from_request(req: &ScrapeRequest, today_et: NaiveDate) -> Result<Self, OptionError> {
+        let date = resolve_date(req.date.as_deref(), today_et)?;
+        let mut opts = ScrapeOptions::for_date(date);
+        if let Some(season) = &req.season {
+            opts.season = validate_season(season)?;
+        }
+        if let Some(to) = &req.date_to {
+            opts.date_to = resolve_date(Some(to), today_et)?;
+            if opts.date_to < date {
+                return Err(OptionError::Invalid("date_to", to.clone(), "is before date"));
+            }
+        }
+        opts.game_id = checked(&req.game_id, "game_id", |s| {
+            s.len() == 10 && s.starts_with("00") && all(s, |c| c.is_ascii_digit())
+        })?;
+        opts.event_id = checked(&req.event_id, "event_id", |s| {
+            (1..=64).contains(&s.len()) && all(s, |c| c.is_ascii_hexdigit())
+        })?;
+        opts.team = checked(&req.team, "team", |s| {
+            (2..=4).contains(&s.len()) && all(s, |c| c.is_ascii_alphabetic())
+        })?;
+        if let Some(regions) = checked(&req.regions, "regions", is_key_list)? {
+            opts.regions = regions;
+        }
+        opts.bookmakers = checked(&req.bookmakers, "bookmakers", is_key_list)?;
+        opts.markets = checked(&req.markets, "markets", is_key_list)?;
+        opts.at = match &req.at {
+            None => None,
+            Some(at) => Some(
+                DateTime::parse_from_rfc3339(at)
+                    .map_err(|_| OptionError::Invalid("at", at.clone(), "is not an RFC 3339 instant"))?
+                    .with_timezone(&Utc),
+            ),
+        };
+        Ok(opts)
+    }
+}
+
+fn all(s: &str, f: impl Fn(char) -> bool) -> bool {
+    s.chars().all(f)
+}
+
+/// `a,b_c,d`: comma-separated lowercase keys.
+fn is_key_list(s: &str) -> bool {
+    !s.is_empty()
+        && s.split(',')
+            .all(|k| !k.is_empty() && all(k, |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+}
+
+fn checked(
+    value: &Option<String>,
+    name: &'static str,
+    ok: impl Fn(&str) -> bool,
+) -> Result<Option<String>, OptionError> {
+    match value {
+        None => Ok(None),
+        Some(v) if ok(v) => Ok(Some(v.clone())),
+        Some(v) => Err(OptionError::Invalid(name, v.clone(), "is malformed")),
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -22,6 +170,8 @@ pub enum OptionError {
     Date(String),
     #[error("option season: {0:?} is not like 2024-25")]
     Season(String),
+    #[error("option {0}: {1:?} {2}")]
+    Invalid(&'static str, String, &'static str),
 }
 
 /// Resolves `date` against today's ET date.
@@ -87,5 +237,30 @@ mod tests {
         assert_eq!(validate_season("2024-25"), Ok("2024-25".into()));
         assert!(validate_season("2024-26").is_err());
         assert!(validate_season("24-25").is_err());
+    }
+
+    #[test]
+    fn request_options_are_validated() {
+        let today = d("2025-01-10");
+        let req = |f: fn(&mut ScrapeRequest)| {
+            let mut r = ScrapeRequest {
+                scraper: "x".into(),
+                ..Default::default()
+            };
+            f(&mut r);
+            ScrapeOptions::from_request(&r, today)
+        };
+        let opts = req(|r| r.game_id = Some("0022400561".into())).unwrap();
+        assert_eq!(
+            (opts.date, opts.season.as_str(), opts.regions.as_str()),
+            (today, "2024-25", "us")
+        );
+        assert!(req(|r| r.game_id = Some("22400561".into())).is_err());
+        assert!(req(|r| r.event_id = Some("not-hex!".into())).is_err());
+        assert!(req(|r| r.bookmakers = Some("DraftKings".into())).is_err());
+        assert!(req(|r| r.date_to = Some("2025-01-01".into())).is_err());
+        assert!(req(|r| r.at = Some("yesterday".into())).is_err());
+        let at = req(|r| r.at = Some("2025-01-10T18:00:00Z".into())).unwrap().at.unwrap();
+        assert_eq!(at.to_rfc3339(), "2025-01-10T18:00:00+00:00");
     }
 }

@@ -1,95 +1,128 @@
-//! The scraper abstraction and the registry of scrapers by name.
+//! What a scraper is: a declarative spec — name, upstream source, the options it
+//! needs, a URL builder, the upstream decoder that checks the answer's shape and
+//! counts its records, the raw object key, and how it paginates. Every scraper
+//! is one entry in [`crate::catalog::CATALOG`].
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use serde_json::Value;
+use chrono::{DateTime, Utc};
+use nba_upstream::ShapeError;
+use reqwest::Url;
 
 use crate::http_client::{SourceId, Upstreams};
+use crate::options::{OptionKind, ScrapeOptions};
 
-/// What a scraper run is about.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScrapeContext {
-    /// ET game date the run is for.
-    pub date: NaiveDate,
-    pub season: String,
+/// How a response body is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyFormat {
+    Json,
+    Html,
 }
 
-/// An upstream answer whose shape is not the one the scraper knows.
-/// Names the endpoint and the missing or malformed field: upstreams drift.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{endpoint}: field {field}: {reason}")]
-pub struct ShapeError {
-    pub endpoint: String,
-    pub field: String,
-    pub reason: String,
+/// How more pages are fetched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pagination {
+    /// One request.
+    None,
+    /// balldontlie: `meta.next_cursor` → `cursor=` until absent. The pages' `data`
+    /// arrays are stored as one response (`meta.pages` says how many were merged).
+    Cursor,
 }
 
-pub trait Scraper: Send + Sync {
-    /// Registry name, e.g. `nbac_schedule`.
-    fn name(&self) -> &'static str;
-    /// Which upstream it calls (timeouts, headers, rate limits are per source).
-    fn source(&self) -> SourceId;
+/// One scraper.
+pub struct ScraperSpec {
+    /// Registry name, e.g. `nbac_scoreboard_v2`.
+    pub name: &'static str,
+    pub source: SourceId,
     /// Raw-bucket key prefix `{source}/{kind}`.
-    fn key_prefix(&self) -> &'static str;
-    /// The URL to fetch.
-    fn url(&self, ctx: &ScrapeContext, upstreams: &Upstreams) -> Result<reqwest::Url, url::ParseError>;
-    /// Checks the decoded body has the shape this scraper knows; returns the record count.
-    fn check_shape(&self, body: &Value) -> Result<u64, ShapeError>;
+    pub key_prefix: &'static str,
+    pub format: BodyFormat,
+    /// Options that must be present (besides the date, which always is).
+    pub required: &'static [OptionKind],
+    pub url: fn(&ScrapeOptions, &Upstreams) -> Result<Url, url::ParseError>,
+    /// Checks the body has the shape this scraper knows; returns the record count
+    /// (0 = a valid empty answer: `no_data`).
+    pub check: fn(&[u8]) -> Result<u64, ShapeError>,
+    /// Optional sub-folder of the key (a game or event id), so per-game runs do not collide.
+    pub sub: Option<fn(&ScrapeOptions) -> Option<String>>,
+    pub pagination: Pagination,
+}
 
-    /// Raw object key: `{source}/{kind}/{YYYY-MM-DD}/{YYYYMMDD_HHMMSS}.json`.
-    fn object_key(&self, ctx: &ScrapeContext, scraped_at: DateTime<Utc>) -> String {
+impl ScraperSpec {
+    /// Raw object key: `{source}/{kind}/{YYYY-MM-DD}/[{sub}/]{YYYYMMDD_HHMMSS}.json` (`.html` for pages).
+    pub fn object_key(&self, opts: &ScrapeOptions, scraped_at: DateTime<Utc>) -> String {
+        let sub = self
+            .sub
+            .and_then(|f| f(opts))
+            .map(|s| format!("{s}/"))
+            .unwrap_or_default();
+        let ext = match self.format {
+            BodyFormat::Json => "json",
+            BodyFormat::Html => "html",
+        };
         format!(
-            "{}/{}/{}.json",
-            self.key_prefix(),
-            ctx.date.format("%Y-%m-%d"),
+            "{}/{}/{sub}{}.{ext}",
+            self.key_prefix,
+            opts.date.format("%Y-%m-%d"),
             scraped_at.format("%Y%m%d_%H%M%S")
         )
+    }
+
+    /// Content type of the stored object.
+    pub fn content_type(&self) -> &'static str {
+        match self.format {
+            BodyFormat::Json => "application/json",
+            BodyFormat::Html => "text/html; charset=utf-8",
+        }
+    }
+
+    /// Checks every required option is present, naming the first missing one.
+    pub fn check_options(&self, opts: &ScrapeOptions) -> Result<(), String> {
+        for kind in self.required {
+            if !opts.has(*kind) {
+                return Err(format!("scraper {} needs option {}", self.name, kind.name()));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for ScraperSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScraperSpec")
+            .field("name", &self.name)
+            .field("source", &self.source)
+            .field("key_prefix", &self.key_prefix)
+            .finish()
     }
 }
 
 /// Scrapers by name.
 #[derive(Clone, Default)]
 pub struct ScraperRegistry {
-    scrapers: BTreeMap<&'static str, Arc<dyn Scraper>>,
+    scrapers: BTreeMap<&'static str, &'static ScraperSpec>,
 }
 
 impl ScraperRegistry {
-    /// Every scraper this crate ships.
+    /// Every scraper of the catalog.
     pub fn standard() -> Self {
         let mut registry = ScraperRegistry::default();
-        registry.register(crate::sources::nba_stats::NbacSchedule);
+        for spec in crate::catalog::CATALOG {
+            registry.register(spec);
+        }
         registry
     }
 
-    pub fn register(&mut self, scraper: impl Scraper + 'static) {
-        self.scrapers.insert(scraper.name(), Arc::new(scraper));
+    pub fn register(&mut self, spec: &'static ScraperSpec) {
+        let previous = self.scrapers.insert(spec.name, spec);
+        assert!(previous.is_none(), "scraper {} registered twice", spec.name);
     }
 
-    pub fn get(&self, name: &str) -> Option<Arc<dyn Scraper>> {
-        self.scrapers.get(name).cloned()
+    pub fn get(&self, name: &str) -> Option<&'static ScraperSpec> {
+        self.scrapers.get(name).copied()
     }
 
     pub fn names(&self) -> Vec<&'static str> {
         self.scrapers.keys().copied().collect()
     }
-}
-
-/// Walks a JSON path of object keys, naming the first missing one.
-pub fn field<'a>(endpoint: &str, body: &'a Value, path: &[&str]) -> Result<&'a Value, ShapeError> {
-    let mut current = body;
-    let mut walked = String::new();
-    for key in path {
-        if !walked.is_empty() {
-            walked.push('.');
-        }
-        walked.push_str(key);
-        current = current.get(key).ok_or_else(|| ShapeError {
-            endpoint: endpoint.to_string(),
-            field: walked.clone(),
-            reason: "missing".into(),
-        })?;
-    }
-    Ok(current)
 }

@@ -238,7 +238,15 @@ impl Config {
     }
 
     /// `NBA_*` variables owned by other components.
-    const FOREIGN_PREFIXES: &'static [&'static str] = &["NBA_UPSTREAM_", "NBA_SECRET_", "NBA_LOG", "NBA_DATASET_DIR"];
+    const FOREIGN_PREFIXES: &'static [&'static str] = &[
+        "NBA_UPSTREAM_",
+        "NBA_SECRET_",
+        "NBA_PROXY_",
+        "NBA_LOG",
+        "NBA_DATASET_DIR",
+        "NBA_FUNCTION_URL_",
+        "NBA_WORKFLOW_FILE",
+    ];
 
     pub fn names(&self) -> Names {
         let scope = match self.backend {

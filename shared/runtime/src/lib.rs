@@ -23,6 +23,7 @@
 //! In process (the local cloud): `nba_runtime::router(name, function, deps)` and
 //! `nba_runtime::serve_on(listener, router, shutdown)`.
 
+pub mod bootstrap;
 pub mod context;
 pub mod deps;
 pub mod events;

@@ -82,7 +82,38 @@ table! {
     }
 }
 
+table! {
+    /// Every decision of the scraper workflow: what ran, what was skipped, and why.
+    pub struct WorkflowDecision in Orchestration."workflow_decisions" {
+        partition_by: Some("game_date"),
+        cluster_by: ["step", "scraper"],
+        keys: ["execution_id", "step", "scraper", "game_id", "event_id", "team"],
+        strategy: Append,
+        require_partition_filter: false,
+    }
+    columns {
+        game_date: NaiveDate,
+        /// The instant the workflow decided for (simulated in replays).
+        tick_at: DateTime<Utc>,
+        decided_at: DateTime<Utc>,
+        step: String,
+        scraper: String,
+        /// run or skip.
+        decision: String => [Check::OneOf(&["run", "skip"])],
+        reason: String,
+        game_id: Option<String>,
+        event_id: Option<String>,
+        team: Option<String>,
+        /// The scraper's answer status (success, no_data, failed, error) when it ran.
+        scraper_status: Option<String>,
+        gcs_path: Option<String>,
+        correlation_id: String,
+        execution_id: String,
+    }
+}
+
 pub const TABLES: &[&crate::TableSchema] = &[
     <ProcessorExecutionLog as crate::Table>::SCHEMA,
     <QuarantinedInput as crate::Table>::SCHEMA,
+    <WorkflowDecision as crate::Table>::SCHEMA,
 ];

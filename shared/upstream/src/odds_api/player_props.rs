@@ -68,8 +68,10 @@ pub struct PlayerPropLine {
     /// The line in the market's unit (points, rebounds, ...), e.g. 20.5.
     pub line: f64,
     /// Price as sent: American (-110, +105) or decimal (1.91) per the
-    /// request's `oddsFormat`.
-    pub price: f64,
+    /// request's `oddsFormat`. `None` when the feed has no price (pick'em books
+    /// such as PrizePicks and Underdog, and replays whose recorded price is a
+    /// placeholder): an unknown price is never invented.
+    pub price: Option<f64>,
     /// When the bookmaker last changed this market (market `last_update`,
     /// else the bookmaker's), UTC.
     pub last_update: Option<DateTime<Utc>>,
@@ -115,7 +117,7 @@ fn decode_event_props(n: &Node) -> Result<EventPlayerProps, ShapeError> {
             player,
             side: side(o)?,
             line: o.req_f64("point")?,
-            price: o.req_f64("price")?,
+            price: o.opt_f64("price")?,
             last_update: r.last_update,
         });
     }
@@ -171,14 +173,14 @@ mod tests {
 
         let over = line(&p, "draftkings", "Ben Simmons", Side::Over);
         assert_eq!(over.len(), 1);
-        assert_eq!((over[0].line, over[0].price), (7.5, 110.0));
+        assert_eq!((over[0].line, over[0].price), (7.5, Some(110.0)));
         assert_eq!(over[0].bookmaker_title.as_deref(), Some("DraftKings"));
         assert_eq!(over[0].last_update.unwrap().to_rfc3339(), "2024-02-23T00:06:54+00:00");
         let under = line(&p, "draftkings", "Ben Simmons", Side::Under);
-        assert_eq!((under[0].line, under[0].price), (7.5, -140.0));
+        assert_eq!((under[0].line, under[0].price), (7.5, Some(-140.0)));
 
         let cam = line(&p, "fanduel", "Cam Thomas", Side::Over);
-        assert_eq!((cam[0].line, cam[0].price), (21.5, -102.0));
+        assert_eq!((cam[0].line, cam[0].price), (21.5, Some(-102.0)));
         // Alternate ladders: several lines for one player at one book.
         assert_eq!(line(&p, "betrivers", "Cam Thomas", Side::Over).len(), 8);
         // Overs and unders pair up.

@@ -1,2 +1,0 @@
-//! Scrapers, one module per upstream source.
-pub mod nba_stats;
