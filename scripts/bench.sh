@@ -2,7 +2,8 @@
 # `make bench`: speed numbers, measured on this machine (release builds).
 #  1. the function runtime: cold start (exec → first 2xx) and 1,000 concurrent requests
 #     to a function that sleeps 1 s (target: < 2 s in total);
-#  2. one day through the local platform (`nba run`), wall time, median of 5 cold runs.
+#  2. one day through the local platform (`nba run`), wall time, median of 5 cold runs;
+#  3. scrape throughput against the replay upstream (objects/s), rate limiter off.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -25,3 +26,8 @@ for i in 1 2 3 4 5; do
   rm -rf "$dir"
 done
 printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "day run wall time: median %.3f s (min %.3f, max %.3f, n=%d)\n", a[int((NR+1)/2)], a[1], a[NR], NR}'
+
+echo "== scrape throughput against the replay upstream (release, rate limiter off, 400 scrapes, 8 in flight)"
+dir=$(mktemp -d)
+"$target/release/nba" --data-dir "$dir" bench-scrape --date 2025-01-10 --requests 400 --concurrency 8
+rm -rf "$dir"

@@ -57,6 +57,20 @@ enum Command {
         #[arg(long, default_value = "terraform/schemas")]
         write: PathBuf,
     },
+    /// Benchmark: scrape throughput against the replay upstream (rate limiter off).
+    #[command(hide = true)]
+    BenchScrape {
+        #[arg(long, default_value = "2025-01-10")]
+        date: NaiveDate,
+        #[arg(long, default_value = "data/season-2024-25")]
+        dataset: PathBuf,
+        /// Scrape calls to make.
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
+        /// Calls in flight at once.
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+    },
     /// Serve a season dataset in the real upstream endpoint shapes.
     ReplayServer {
         #[arg(long, default_value = "data/season-2024-25")]
@@ -130,6 +144,25 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             for path in nba_schemas::bigquery::write_all(&write)? {
                 println!("wrote {}", write.join(path).display());
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::BenchScrape {
+            date,
+            dataset,
+            requests,
+            concurrency,
+        } => {
+            let options = PlatformOptions {
+                config,
+                dataset,
+                duplicate_deliveries: false,
+                delivery: Default::default(),
+                workflow_toml: nba_scrapers::workflow::WorkflowFile::REPLAY,
+            };
+            let platform = LocalPlatform::start(options).await?;
+            let result = nba_cli::bench::scrape_throughput(&platform, date, requests, concurrency).await?;
+            platform.shutdown().await;
+            println!("{}", serde_json::to_string(&result)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::ReplayServer { dataset, port } => {

@@ -209,17 +209,38 @@ impl LocalPlatform {
             .function_url(nba_scrapers::workflow::WORKFLOW_FUNCTION)?
             .join("tick")?;
         let body = serde_json::json!({"date": date.to_string(), "now": now.to_rfc3339()});
-        let response = self
-            .http
-            .post(url.clone())
-            .header(CorrelationId::HEADER, correlation_id.as_str())
-            .json(&body)
-            .send()
-            .await
-            .with_context(|| format!("calling {url}"))?;
-        let status = response.status();
-        let answer: serde_json::Value = response.json().await.unwrap_or(serde_json::Value::Null);
-        Ok(serde_json::json!({"http_status": status.as_u16(), "answer": answer}))
+        self.post(&url, &body, correlation_id, 1).await
+    }
+
+    /// POSTs JSON to a function as a client would, retrying 503s (transient) up to
+    /// `attempts` times with backoff; returns `{http_status, answer}`.
+    async fn post(
+        &self,
+        url: &Url,
+        body: &serde_json::Value,
+        correlation_id: &CorrelationId,
+        attempts: u32,
+    ) -> anyhow::Result<serde_json::Value> {
+        let mut delay = Duration::from_millis(250);
+        for attempt in 1..=attempts {
+            let response = self
+                .http
+                .post(url.clone())
+                .header(CorrelationId::HEADER, correlation_id.as_str())
+                .json(body)
+                .send()
+                .await
+                .with_context(|| format!("calling {url}"))?;
+            let status = response.status();
+            if status.as_u16() == 503 && attempt < attempts {
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+                continue;
+            }
+            let answer: serde_json::Value = response.json().await.unwrap_or(serde_json::Value::Null);
+            return Ok(serde_json::json!({"http_status": status.as_u16(), "answer": answer}));
+        }
+        anyhow::bail!("no attempt was made to call {url}")
     }
 
     /// Moves the replay upstream's simulated clock.
@@ -237,6 +258,20 @@ impl LocalPlatform {
             response.status()
         );
         Ok(())
+    }
+
+    /// Game ids of a date, from the loaded schedule.
+    pub async fn game_ids(&self, date: NaiveDate) -> anyhow::Result<Vec<String>> {
+        let sql = "SELECT game_id FROM nba_raw.nbac_schedule WHERE game_date = CAST(? AS DATE) ORDER BY game_id";
+        let rows = self
+            .clients
+            .warehouse
+            .query(sql, vec![serde_json::json!(date.to_string())])
+            .await?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| r.get("game_id")?.as_str().map(str::to_string))
+            .collect())
     }
 
     /// First and last tip of a date, from the loaded schedule.
@@ -266,30 +301,15 @@ impl LocalPlatform {
         &self,
         scraper: &str,
         date: NaiveDate,
+        options: &[(&str, &str)],
         correlation_id: &CorrelationId,
     ) -> anyhow::Result<serde_json::Value> {
         let url = self.function_url(nba_scrapers::SCRAPE_FUNCTION)?.join("scrape")?;
-        let body = serde_json::json!({"scraper": scraper, "date": date.to_string()});
-        let mut delay = Duration::from_millis(250);
-        for attempt in 1.. {
-            let response = self
-                .http
-                .post(url.clone())
-                .header(CorrelationId::HEADER, correlation_id.as_str())
-                .json(&body)
-                .send()
-                .await
-                .with_context(|| format!("calling {url}"))?;
-            let status = response.status();
-            let answer: serde_json::Value = response.json().await.unwrap_or(serde_json::Value::Null);
-            if status.as_u16() == 503 && attempt < 4 {
-                tokio::time::sleep(delay).await;
-                delay *= 2;
-                continue;
-            }
-            return Ok(serde_json::json!({"http_status": status.as_u16(), "answer": answer}));
+        let mut body = serde_json::json!({"scraper": scraper, "date": date.to_string()});
+        for (key, value) in options {
+            body[*key] = serde_json::json!(value);
         }
-        unreachable!("the retry loop returns")
+        self.post(&url, &body, correlation_id, 4).await
     }
 
     /// Waits until no message or event is pending or in flight.
