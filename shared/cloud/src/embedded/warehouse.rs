@@ -840,25 +840,16 @@ mod tests {
         assert_eq!(all[5], game(5, 1));
     }
 
+    /// A bulk merge is set-wise: 30k new rows insert, the same 30k again are all unchanged.
+    /// (Speed is not asserted in tests: timings belong in `make bench`.)
     #[tokio::test]
-    async fn merge_of_30k_rows_is_fast() {
+    async fn a_bulk_merge_inserts_then_recognises_every_row() {
         let wh = DuckDbWarehouse::open_in_memory().unwrap();
         let rows: Vec<Row> = (0..30_000).map(|i| game(i, 1)).collect();
-        let started = std::time::Instant::now();
         let stats = wh.merge(NbacSchedule::SCHEMA, rows.clone()).await.unwrap();
-        let first = started.elapsed();
         assert_eq!(stats.inserted, 30_000);
-        let started = std::time::Instant::now();
         let stats = wh.merge(NbacSchedule::SCHEMA, rows).await.unwrap();
-        assert_eq!(stats.unchanged, 30_000);
-        // Generous bound for unoptimised test builds on 2 shared cores.
-        eprintln!("30k merge: first {first:?}, second {:?}", started.elapsed());
-        assert!(first < std::time::Duration::from_secs(3), "first merge took {first:?}");
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(3),
-            "second merge took {:?}",
-            started.elapsed()
-        );
+        assert_eq!((stats.unchanged, stats.inserted, stats.updated), (30_000, 0, 0));
     }
 
     fn log_row(id: &str, day: &str) -> Row {
