@@ -107,7 +107,7 @@ impl LocalPlatform {
         let sink = Arc::new(WarehouseSink::new(clients.warehouse.clone()).await?);
         let deps = RuntimeDeps::new(sink).with_settings(RuntimeSettings::from_timeouts(&config.timeouts));
 
-        let upstreams = nba_scrapers::http_client::Upstreams::all_at(&replay_url);
+        let upstreams = nba_scrapers::http::Upstreams::all_at(&replay_url);
         // The replay upstream is ours and local: no rate limits, and placeholder keys (it
         // checks that a key is sent, as the real APIs do; real keys never go to it).
         use nba_scrapers::http::secrets::{BALLDONTLIE_API_KEY, BETTINGPROS_API_KEY, ODDS_API_KEY, StaticSecrets};

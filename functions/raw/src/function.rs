@@ -1,6 +1,5 @@
 //! The raw-processor CloudEvent function.
 
-use std::collections::BTreeMap;
 use std::io::Read;
 use std::time::Duration;
 
@@ -10,7 +9,7 @@ use cloudevents::Event;
 use nba_cloud::writer::{WriteContext, write_json_rows};
 use nba_cloud::{Clients, OutgoingMessage};
 use nba_core::messages::{RawComplete, attributes};
-use nba_core::{CorrelationId, Names, Topic};
+use nba_core::{Names, Topic};
 use nba_dedup::EventKey;
 use nba_runtime::{CloudEventFunction, FunctionError, Invocation, Outcome, RunStatus};
 use serde_json::Value;
@@ -208,12 +207,12 @@ impl RawProcessorFunction {
             rows_rejected: report.rows_rejected(),
             source_file: object.uri(),
         };
-        let attrs = BTreeMap::from([
-            (CorrelationId::ATTRIBUTE.to_string(), inv.correlation_id.to_string()),
-            (attributes::PROCESSOR.to_string(), processor.name().to_string()),
-            (attributes::STATUS.to_string(), status.as_str().to_string()),
-            (attributes::GAME_DATE.to_string(), game_date.to_string()),
-        ]);
+        let attrs = attributes::completion(
+            inv.correlation_id.as_str(),
+            processor.name(),
+            status.as_str(),
+            game_date,
+        );
         self.clients
             .publisher
             .publish(

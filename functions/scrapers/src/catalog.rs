@@ -3,10 +3,10 @@
 //! The decoders are the same ones the raw processors load with, so a response
 //! a scraper accepts is one phase 2 can read.
 
-use nba_upstream::{ShapeError, balldontlie, basketball_reference, bettingpros, espn, nba_cdn, nba_stats, odds_api};
+use nba_upstream::{balldontlie, basketball_reference, bettingpros, espn, nba_cdn, nba_stats, odds_api};
 use reqwest::Url;
 
-use crate::http_client::{SourceId, Upstreams};
+use crate::http::{SourceId, Upstreams};
 use crate::options::{OptionKind, ScrapeOptions};
 use crate::scraper::{BodyFormat, Pagination, ScraperSpec};
 
@@ -36,13 +36,6 @@ fn us_date(d: chrono::NaiveDate) -> String {
 
 fn count<T>(items: &[T]) -> u64 {
     items.len() as u64
-}
-
-fn json(source: &'static str, endpoint: &'static str, body: &[u8]) -> Result<serde_json::Value, ShapeError> {
-    match source {
-        "nba_cdn" => nba_cdn::parse_body(endpoint, body),
-        _ => nba_stats::parse_body(endpoint, body),
-    }
 }
 
 fn sub_game(o: &ScrapeOptions) -> Option<String> {
@@ -99,7 +92,8 @@ pub static CATALOG: &[ScraperSpec] = &[
             )
         },
         check: |b| {
-            nba_stats::decode_schedule_league_v2_int(&json("nba_stats", "scheduleleaguev2int", b)?).map(|g| count(&g))
+            nba_stats::decode_schedule_league_v2_int(&nba_stats::parse_body("scheduleleaguev2int", b)?)
+                .map(|g| count(&g))
         },
         sub: None,
         pagination: Pagination::None,
@@ -122,7 +116,7 @@ pub static CATALOG: &[ScraperSpec] = &[
                 ],
             )
         },
-        check: |b| nba_stats::decode_scoreboard_v2(&json("nba_stats", "scoreboardv2", b)?).map(|s| count(&s.games)),
+        check: |b| nba_stats::decode_scoreboard_v2(&nba_stats::parse_body("scoreboardv2", b)?).map(|s| count(&s.games)),
         sub: None,
         pagination: Pagination::None,
     },
@@ -140,7 +134,7 @@ pub static CATALOG: &[ScraperSpec] = &[
                 &[("GameDate", o.date.to_string()), ("LeagueID", "00".into())],
             )
         },
-        check: |b| nba_stats::decode_scoreboard_v3(&json("nba_stats", "scoreboardv3", b)?).map(|s| count(&s.games)),
+        check: |b| nba_stats::decode_scoreboard_v3(&nba_stats::parse_body("scoreboardv3", b)?).map(|s| count(&s.games)),
         sub: None,
         pagination: Pagination::None,
     },
@@ -169,7 +163,7 @@ pub static CATALOG: &[ScraperSpec] = &[
             )
         },
         check: |b| {
-            nba_stats::decode_league_game_log_players(&json("nba_stats", "leaguegamelog", b)?).map(|r| count(&r))
+            nba_stats::decode_league_game_log_players(&nba_stats::parse_body("leaguegamelog", b)?).map(|r| count(&r))
         },
         sub: None,
         pagination: Pagination::None,
@@ -196,7 +190,7 @@ pub static CATALOG: &[ScraperSpec] = &[
             )
         },
         check: |b| {
-            nba_stats::decode_box_score_traditional_v2(&json("nba_stats", "boxscoretraditionalv2", b)?)
+            nba_stats::decode_box_score_traditional_v2(&nba_stats::parse_body("boxscoretraditionalv2", b)?)
                 .map(|s| count(&s.players))
         },
         sub: Some(sub_game),
@@ -225,7 +219,7 @@ pub static CATALOG: &[ScraperSpec] = &[
             )
         },
         check: |b| {
-            nba_stats::decode_box_score_traditional_v3(&json("nba_stats", "boxscoretraditionalv3", b)?)
+            nba_stats::decode_box_score_traditional_v3(&nba_stats::parse_body("boxscoretraditionalv3", b)?)
                 .map(|s| count(&s.players))
         },
         sub: Some(sub_game),
@@ -249,7 +243,7 @@ pub static CATALOG: &[ScraperSpec] = &[
                 ],
             )
         },
-        check: |b| nba_stats::decode_play_by_play_v2(&json("nba_stats", "playbyplayv2", b)?).map(|a| count(&a)),
+        check: |b| nba_stats::decode_play_by_play_v2(&nba_stats::parse_body("playbyplayv2", b)?).map(|a| count(&a)),
         sub: Some(sub_game),
         pagination: Pagination::None,
     },
@@ -271,7 +265,7 @@ pub static CATALOG: &[ScraperSpec] = &[
                 ],
             )
         },
-        check: |b| nba_stats::decode_play_by_play_v3(&json("nba_stats", "playbyplayv3", b)?).map(|a| count(&a)),
+        check: |b| nba_stats::decode_play_by_play_v3(&nba_stats::parse_body("playbyplayv3", b)?).map(|a| count(&a)),
         sub: Some(sub_game),
         pagination: Pagination::None,
     },
@@ -293,7 +287,7 @@ pub static CATALOG: &[ScraperSpec] = &[
                 ],
             )
         },
-        check: |b| nba_stats::decode_player_index(&json("nba_stats", "playerindex", b)?).map(|p| count(&p)),
+        check: |b| nba_stats::decode_player_index(&nba_stats::parse_body("playerindex", b)?).map(|p| count(&p)),
         sub: None,
         pagination: Pagination::None,
     },
@@ -313,7 +307,7 @@ pub static CATALOG: &[ScraperSpec] = &[
             )
         },
         check: |b| {
-            nba_cdn::schedule_league_v2::decode_schedule_league_v2(&json("nba_cdn", "scheduleLeagueV2_1", b)?)
+            nba_cdn::schedule_league_v2::decode_schedule_league_v2(&nba_cdn::parse_body("scheduleLeagueV2_1", b)?)
                 .map(|g| count(&g))
         },
         sub: None,
@@ -333,7 +327,7 @@ pub static CATALOG: &[ScraperSpec] = &[
                 &[],
             )
         },
-        check: |b| nba_cdn::boxscore::decode_boxscore(&json("nba_cdn", "boxscore", b)?).map(|s| count(&s.players)),
+        check: |b| nba_cdn::boxscore::decode_boxscore(&nba_cdn::parse_body("boxscore", b)?).map(|s| count(&s.players)),
         sub: Some(sub_game),
         pagination: Pagination::None,
     },
@@ -351,7 +345,7 @@ pub static CATALOG: &[ScraperSpec] = &[
                 &[],
             )
         },
-        check: |b| nba_cdn::playbyplay::decode_playbyplay(&json("nba_cdn", "playbyplay", b)?).map(|a| count(&a)),
+        check: |b| nba_cdn::playbyplay::decode_playbyplay(&nba_cdn::parse_body("playbyplay", b)?).map(|a| count(&a)),
         sub: Some(sub_game),
         pagination: Pagination::None,
     },
@@ -370,7 +364,7 @@ pub static CATALOG: &[ScraperSpec] = &[
             )
         },
         check: |b| {
-            nba_cdn::todays_scoreboard::decode_todays_scoreboard(&json("nba_cdn", "todaysScoreboard", b)?)
+            nba_cdn::todays_scoreboard::decode_todays_scoreboard(&nba_cdn::parse_body("todaysScoreboard", b)?)
                 .map(|s| count(&s.games))
         },
         sub: None,

@@ -9,7 +9,6 @@
 pub mod catalog;
 pub mod function;
 pub mod http;
-pub mod http_client;
 pub mod message;
 pub mod options;
 pub mod scraper;
@@ -28,8 +27,8 @@ use nba_runtime::Function;
 pub fn scrape_function(
     clients: &Clients,
     config: &Config,
-    upstreams: http_client::Upstreams,
-    fetcher: http_client::Fetcher,
+    upstreams: http::Upstreams,
+    fetcher: http::Fetcher,
 ) -> Function {
     Function::Http(Arc::new(ScrapeFunction {
         registry: ScraperRegistry::standard(),
@@ -66,9 +65,9 @@ pub fn workflow_function(
 pub fn functions(
     clients: &Clients,
     config: &Config,
-    upstreams: http_client::Upstreams,
+    upstreams: http::Upstreams,
 ) -> anyhow::Result<Vec<(&'static str, Function)>> {
-    let fetcher = http_client::Fetcher::new(config.timeouts.http_connect, config.timeouts.http_total)?;
+    let fetcher = http::Fetcher::new(config.timeouts.http_connect, config.timeouts.http_total)?;
     let mut all = vec![(SCRAPE_FUNCTION, scrape_function(clients, config, upstreams, fetcher))];
     match std::env::var("NBA_FUNCTION_URL_SCRAPERS") {
         Ok(url) => {

@@ -4,7 +4,7 @@
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     nba_runtime::bootstrap::run_phase(|clients, config| {
-        let upstreams = nba_scrapers::http_client::Upstreams::from_env()?;
+        let upstreams = nba_scrapers::http::Upstreams::from_env()?;
         nba_scrapers::functions(clients, config, upstreams)
     })
     .await

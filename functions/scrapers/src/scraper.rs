@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use nba_upstream::ShapeError;
 use reqwest::Url;
 
-use crate::http_client::{SourceId, Upstreams};
+use crate::http::{SourceId, Upstreams};
 use crate::options::{OptionKind, ScrapeOptions};
 
 /// How a response body is encoded.

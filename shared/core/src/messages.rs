@@ -41,9 +41,31 @@ pub struct RawComplete {
     pub source_file: String,
 }
 
-/// Message attributes every publisher sets (besides `correlation_id`).
+/// Message attributes every publisher sets.
 pub mod attributes {
+    use std::collections::BTreeMap;
+
+    use chrono::NaiveDate;
+
+    use crate::CorrelationId;
+
     pub const PROCESSOR: &str = "processor_name";
     pub const STATUS: &str = "status";
     pub const GAME_DATE: &str = "game_date";
+
+    /// The attributes of a phase-completion message: the chain's correlation id, who
+    /// published it, its status and game date (filterable by push subscriptions).
+    pub fn completion(
+        correlation_id: &str,
+        processor: &str,
+        status: &str,
+        game_date: NaiveDate,
+    ) -> BTreeMap<String, String> {
+        BTreeMap::from([
+            (CorrelationId::ATTRIBUTE.to_string(), correlation_id.to_string()),
+            (PROCESSOR.to_string(), processor.to_string()),
+            (STATUS.to_string(), status.to_string()),
+            (GAME_DATE.to_string(), game_date.to_string()),
+        ])
+    }
 }

@@ -49,33 +49,19 @@ struct RunResult {
 impl WorkflowFunction {
     /// The day's games from the loaded schedule (empty until the schedule is loaded).
     async fn day_context(&self, date: NaiveDate) -> Result<DayContext, FunctionError> {
-        let sql = "SELECT game_id, tip_time_utc, home_team_tricode, away_team_tricode \
+        let sql = "SELECT game_id, tip_time_utc AS tip, home_team_tricode AS home, away_team_tricode AS away \
                    FROM nba_raw.nbac_schedule WHERE game_date = CAST(? AS DATE) ORDER BY tip_time_utc, game_id";
         let rows = self
             .warehouse
             .query(sql, vec![json!(date.to_string())])
             .await
             .map_err(|e| FunctionError::Transient(format!("reading the schedule: {e}")))?;
+        // A schedule row that does not read as a game is a bug upstream of here: say so.
         let games = rows
             .into_iter()
-            .map(|r| GameSlot {
-                game_id: r.get("game_id").and_then(Value::as_str).unwrap_or_default().to_string(),
-                tip: r
-                    .get("tip_time_utc")
-                    .and_then(Value::as_str)
-                    .and_then(|t| t.parse().ok()),
-                home: r
-                    .get("home_team_tricode")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
-                away: r
-                    .get("away_team_tricode")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
-            })
-            .collect::<Vec<_>>();
+            .map(|r| serde_json::from_value::<GameSlot>(Value::Object(r)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| FunctionError::Internal(format!("nba_raw.nbac_schedule row for {date}: {e}")))?;
         let schedule_loaded = !games.is_empty() || {
             let any = self
                 .warehouse

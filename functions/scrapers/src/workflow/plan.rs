@@ -109,7 +109,7 @@ fn parse_clock(s: &str) -> Option<Duration> {
 }
 
 /// One game of the day, as the schedule says.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct GameSlot {
     pub game_id: String,
     pub tip: Option<DateTime<Utc>>,
