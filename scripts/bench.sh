@@ -3,7 +3,8 @@
 #  1. the function runtime: cold start (exec → first 2xx) and 1,000 concurrent requests
 #     to a function that sleeps 1 s (target: < 2 s in total);
 #  2. one day through the local platform (`nba run`), wall time, median of 5 cold runs;
-#  3. scrape throughput against the replay upstream (objects/s), rate limiter off.
+#  3. scrape throughput against the replay upstream (objects/s), rate limiter off;
+#  4. player name resolution: 450 names, queries issued and time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -31,3 +32,6 @@ echo "== scrape throughput against the replay upstream (release, rate limiter of
 dir=$(mktemp -d)
 "$target/release/nba" --data-dir "$dir" bench-scrape --date 2025-01-10 --requests 400 --concurrency 8
 rm -rf "$dir"
+
+echo "== player name resolution: 450 names (one slate's props) against the season registry, one batched query"
+"$target/release/nba" bench-resolve --names 450

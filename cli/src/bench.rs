@@ -70,3 +70,80 @@ pub async fn scrape_throughput(
         objects_per_second: succeeded as f64 / seconds,
     })
 }
+
+#[derive(Debug, Serialize)]
+pub struct NameResolution {
+    pub registry_players: usize,
+    pub names: usize,
+    pub resolved: usize,
+    pub via_alias: u64,
+    pub unresolved: usize,
+    pub queries: u64,
+    pub milliseconds: f64,
+}
+
+/// Resolves `names` player names (one file's worth, e.g. a slate's props) against a
+/// registry built from the season's player game logs, on the embedded warehouse:
+/// how many queries, how long. A third of the names are alias variants or unknown.
+pub async fn name_resolution(dataset: &std::path::Path, names: usize) -> anyhow::Result<NameResolution> {
+    use nba_identity::{NameUse, PlayerSighting, Resolver};
+    let warehouse = nba_cloud::embedded::DuckDbWarehouse::open_in_memory()?;
+    let resolver = Resolver::new(&warehouse);
+    resolver.prepare().await?;
+    let players = season_players(dataset)?;
+    let sightings: Vec<PlayerSighting> = players
+        .iter()
+        .map(|(id, name)| PlayerSighting {
+            player_id: *id,
+            display_name: name.clone(),
+            team_tricode: None,
+            season: "2024-25".into(),
+            game_date: None,
+        })
+        .collect();
+    resolver
+        .register(&sightings, "bench", &nba_cloud::writer::WriteContext::default())
+        .await?;
+    let aliases = nba_identity::aliases::SEED_ALIASES;
+    let uses: Vec<NameUse> = (0..names)
+        .map(|i| match i % 6 {
+            // An alias variant, an unknown name, and four registry names (accents/case varied).
+            0 => NameUse::new(aliases[i / 6 % aliases.len()].0, 2),
+            1 => NameUse::new(&format!("Unknown Player {i}"), 2),
+            _ => NameUse::new(&players[i % players.len()].1.to_uppercase(), 2),
+        })
+        .collect();
+    let before = resolver.queries();
+    let started = Instant::now();
+    let resolution = resolver.resolve(&uses).await?;
+    let milliseconds = started.elapsed().as_secs_f64() * 1000.0;
+    Ok(NameResolution {
+        registry_players: players.len(),
+        names,
+        resolved: resolution.canonical.len(),
+        via_alias: resolution.via_alias,
+        unresolved: resolution.unresolved.len(),
+        queries: resolver.queries() - before,
+        milliseconds,
+    })
+}
+
+/// (player id, name) of every player in the dataset's game logs.
+fn season_players(dataset: &std::path::Path) -> anyhow::Result<Vec<(i64, String)>> {
+    use std::io::BufRead;
+    let path = dataset.join("player_game_logs.csv.gz");
+    let file = std::fs::File::open(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(file));
+    let mut seen = std::collections::BTreeMap::new();
+    for line in reader.lines().skip(1) {
+        let line = line?;
+        let mut cols = line.splitn(3, ',');
+        let (Some(name), Some(id)) = (cols.next(), cols.next()) else {
+            continue;
+        };
+        if let Ok(id) = id.parse::<i64>() {
+            seen.entry(id).or_insert_with(|| name.to_string());
+        }
+    }
+    Ok(seen.into_iter().collect())
+}

@@ -1,6 +1,7 @@
 //! The `nba` command's library: the local platform (embedded cloud + functions
 //! + replay upstream) and the day runner, shared with the end-to-end tests.
 
+pub mod backfill;
 pub mod bench;
 pub mod day;
 pub mod platform;

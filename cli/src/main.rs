@@ -40,6 +40,19 @@ enum Command {
         #[arg(long)]
         duplicate_deliveries: bool,
     },
+    /// Replay a date range through the scrapers and raw processors (resumable: days
+    /// finished by an earlier run are skipped).
+    Backfill {
+        #[arg(long)]
+        from: NaiveDate,
+        #[arg(long)]
+        to: NaiveDate,
+        #[arg(long, default_value = "data/season-2024-25")]
+        dataset: PathBuf,
+        /// Deliver every message and event twice (idempotency drill).
+        #[arg(long)]
+        duplicate_deliveries: bool,
+    },
     /// Print the execution log of a day.
     Status {
         #[arg(long)]
@@ -70,6 +83,14 @@ enum Command {
         /// Calls in flight at once.
         #[arg(long, default_value_t = 8)]
         concurrency: usize,
+    },
+    /// Benchmark: resolve a file's worth of player names in one batched query.
+    #[command(hide = true)]
+    BenchResolve {
+        #[arg(long, default_value = "data/season-2024-25")]
+        dataset: PathBuf,
+        #[arg(long, default_value_t = 450)]
+        names: usize,
     },
     /// Serve a season dataset in the real upstream endpoint shapes.
     ReplayServer {
@@ -122,6 +143,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             )
             .await
         }
+        Command::Backfill {
+            from,
+            to,
+            dataset,
+            duplicate_deliveries,
+        } => backfill(config, from, to, dataset, duplicate_deliveries).await,
         Command::Status { date } => {
             let warehouse = open_warehouse(&config)?;
             let rows = status::day_log(&warehouse, date).await?;
@@ -165,6 +192,11 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}", serde_json::to_string(&result)?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::BenchResolve { dataset, names } => {
+            let result = nba_cli::bench::name_resolution(&dataset, names).await?;
+            println!("{}", serde_json::to_string(&result)?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::ReplayServer { dataset, port } => {
             let app = nba_replay::router(nba_replay::Dataset::open(&dataset)?);
             let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
@@ -191,18 +223,50 @@ fn open_warehouse(config: &Config) -> anyhow::Result<DuckDbWarehouse> {
     DuckDbWarehouse::open_read_only(&path).with_context(|| format!("opening {}", path.display()))
 }
 
+fn progress_bar(template: &str) -> ProgressBar {
+    let progress = ProgressBar::new(1);
+    progress.set_style(ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()));
+    progress.enable_steady_tick(std::time::Duration::from_millis(100));
+    progress
+}
+
+async fn backfill(
+    config: Config,
+    from: NaiveDate,
+    to: NaiveDate,
+    dataset: PathBuf,
+    duplicate_deliveries: bool,
+) -> anyhow::Result<ExitCode> {
+    let progress = progress_bar("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} days, eta {eta} {msg}");
+    progress.set_message("starting the local cloud, the functions and the replay upstream");
+    let data_dir = config.env_dir();
+    log_to_file(&data_dir)?;
+    let options = PlatformOptions {
+        config,
+        dataset,
+        duplicate_deliveries,
+        delivery: Default::default(),
+        workflow_toml: nba_scrapers::workflow::WorkflowFile::REPLAY,
+    };
+    let platform = LocalPlatform::start(options).await?;
+    let report = nba_cli::backfill::backfill(&platform, from, to, &progress).await;
+    platform.shutdown().await;
+    let report = report?;
+    print!("{}", report.render());
+    Ok(if report.failures().is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
 async fn run(
     config: Config,
     date: NaiveDate,
     dataset: PathBuf,
     duplicate_deliveries: bool,
 ) -> anyhow::Result<ExitCode> {
-    let progress = ProgressBar::new(1);
-    progress.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    progress.enable_steady_tick(std::time::Duration::from_millis(100));
+    let progress = progress_bar("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}");
     progress.set_message("starting the local cloud, the functions and the replay upstream");
     let data_dir = config.env_dir();
     let log_file = log_to_file(&data_dir)?;

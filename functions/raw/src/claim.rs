@@ -85,3 +85,18 @@ pub async fn wait_done(state: &dyn StateStore, key: &EventKey, limit: Duration) 
         }
     }
 }
+
+/// The status an object was finished with, if it was.
+pub async fn done_status(state: &dyn StateStore, key: &EventKey) -> Result<Option<String>, StateError> {
+    Ok(state
+        .get(COLLECTION, &key.document_id())
+        .await?
+        .filter(|doc| doc.data.get("state").and_then(|s| s.as_str()) == Some("done"))
+        .map(|doc| {
+            doc.data
+                .get("status")
+                .and_then(|s| s.as_str())
+                .unwrap_or("unknown")
+                .to_string()
+        }))
+}

@@ -68,3 +68,47 @@ pub fn finalized_object(event: &Event) -> Result<StorageObject, EventError> {
     };
     serde_json::from_value(value).map_err(|e| bad(e.to_string()))
 }
+
+pub const PUBSUB_PUBLISHED: &str = "google.cloud.pubsub.topic.v1.messagePublished";
+
+/// The scraper-completion message inside a Pub/Sub `messagePublished` CloudEvent.
+pub fn scraper_complete(event: &Event) -> Result<nba_core::messages::ScraperComplete, EventError> {
+    use base64::Engine;
+    let bad = |reason: String| EventError::BadData {
+        id: event.id().to_string(),
+        reason,
+    };
+    let envelope: serde_json::Value = match event.data() {
+        Some(Data::Json(v)) => v.clone(),
+        Some(Data::Binary(b)) => serde_json::from_slice(b).map_err(|e| bad(e.to_string()))?,
+        Some(Data::String(s)) => serde_json::from_str(s).map_err(|e| bad(e.to_string()))?,
+        None => return Err(bad("no data".into())),
+    };
+    let data = envelope
+        .pointer("/message/data")
+        .and_then(serde_json::Value::as_str)
+        .ok_or_else(|| bad("message.data missing".into()))?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .map_err(|e| bad(format!("message.data is not base64: {e}")))?;
+    serde_json::from_slice(&bytes).map_err(|e| bad(format!("not a scraper-complete message: {e}")))
+}
+
+impl StorageObject {
+    /// The object as the store describes it now (for triggers that name it by path).
+    pub fn from_meta(meta: &nba_cloud::ObjectMeta) -> Self {
+        StorageObject {
+            bucket: meta.bucket.clone(),
+            name: meta.name.clone(),
+            generation: meta.generation,
+            content_type: Some(meta.content_type.clone()),
+            content_encoding: None,
+            metadata: meta.metadata.clone(),
+        }
+    }
+}
+
+/// `gs://bucket/name` → (bucket, name).
+pub fn split_gs_uri(uri: &str) -> Option<(&str, &str)> {
+    uri.strip_prefix("gs://")?.split_once('/')
+}

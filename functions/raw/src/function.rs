@@ -1,26 +1,35 @@
 //! The raw-processor CloudEvent function.
+//!
+//! Triggers: the raw bucket's object-finalize events, and (equivalently) the
+//! scrapers' completion messages, which name the object they wrote. Either way
+//! the object is routed by key prefix to its processor and then:
+//! - [`Mode::PerObject`]: claimed per object generation (a duplicate delivery is
+//!   skipped), parsed, loaded;
+//! - [`Mode::BatchByDate`]: every pending object of the date is taken at once under
+//!   a per-date lock ([`crate::batch`]).
+//!
+//! Loading ([`crate::load`]) registers players, resolves names in one query,
+//! validates and writes the rows, and publishes `nba-phase2-raw-complete` per table.
 
 use std::io::Read;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
-use cloudevents::Event;
-use nba_cloud::writer::{WriteContext, write_json_rows};
-use nba_cloud::{Clients, OutgoingMessage};
-use nba_core::messages::{RawComplete, attributes};
-use nba_core::{Names, Topic};
+use chrono::{DateTime, Utc};
+use cloudevents::{AttributesReader, Event};
+use nba_cloud::Clients;
+use nba_core::Names;
 use nba_dedup::EventKey;
-use nba_runtime::{CloudEventFunction, FunctionError, Invocation, Outcome, RunStatus};
-use serde_json::Value;
+use nba_runtime::{CloudEventFunction, FunctionError, Invocation, Outcome};
+use tokio::sync::OnceCell;
 
 use crate::claim::{self, Claim};
-use crate::event::{StorageObject, finalized_object};
-use crate::processor::{ProcessorRegistry, RawProcessor};
+use crate::event::{self, EventError, StorageObject, finalized_object};
+use crate::processor::{Mode, ParseError, Parsed, ProcessorRegistry, RawObject, RawProcessor};
 use crate::quarantine::{self, QuarantineRecord};
 
 /// How long a duplicate delivery waits for a concurrent holder of the same object.
-const CLAIM_WAIT: Duration = Duration::from_secs(10);
+pub(crate) const CLAIM_WAIT: Duration = Duration::from_secs(10);
 
 /// Registered name of the raw-processor function.
 pub const RAW_PROCESSOR_FUNCTION: &str = "raw_processor";
@@ -29,21 +38,36 @@ pub struct RawProcessorFunction {
     pub processors: ProcessorRegistry,
     pub clients: Clients,
     pub names: Names,
-    /// How long a processing claim lives if its holder dies.
+    /// How long a processing claim or batch lock lives if its holder dies.
     pub claim_ttl: Duration,
+    /// Reference tables created and seed aliases written, once per instance.
+    pub(crate) identity_ready: OnceCell<()>,
+}
+
+impl RawProcessorFunction {
+    pub fn new(processors: ProcessorRegistry, clients: Clients, names: Names, claim_ttl: Duration) -> Self {
+        RawProcessorFunction {
+            processors,
+            clients,
+            names,
+            claim_ttl,
+            identity_ready: OnceCell::new(),
+        }
+    }
+}
+
+/// What a delivery asks for.
+enum Trigger {
+    Object(StorageObject),
+    Skip(String),
 }
 
 #[async_trait]
 impl CloudEventFunction for RawProcessorFunction {
     async fn call(&self, inv: &Invocation, event: Event) -> Result<Outcome, FunctionError> {
-        let object = match finalized_object(&event) {
-            Ok(object) => object,
-            Err(crate::event::EventError::NotFinalize(ty)) => {
-                return Ok(Outcome::skipped(format!(
-                    "event type {ty} is not for the raw processor"
-                )));
-            }
-            Err(e) => return Err(FunctionError::BadRequest(e.to_string())),
+        let object = match self.trigger(&event).await? {
+            Trigger::Object(object) => object,
+            Trigger::Skip(why) => return Ok(Outcome::skipped(why)),
         };
         if object.name.starts_with(quarantine::PREFIX) {
             return Ok(Outcome::skipped("quarantined objects are kept, not processed").with_input(object.uri()));
@@ -51,13 +75,62 @@ impl CloudEventFunction for RawProcessorFunction {
         let Some(processor) = self.processors.route(&object.name) else {
             return Ok(Outcome::skipped(format!("no raw processor for {}", object.name)).with_input(object.uri()));
         };
-        let key = EventKey::Object {
-            bucket: object.bucket.clone(),
-            name: object.name.clone(),
-            generation: object.generation,
+        match processor.mode() {
+            Mode::PerObject => self.per_object(inv, processor.as_ref(), object).await,
+            Mode::BatchByDate => crate::batch::run(self, inv, processor.as_ref(), object).await,
+        }
+    }
+}
+
+impl RawProcessorFunction {
+    /// The object a finalize event or a scraper-completion message is about.
+    async fn trigger(&self, event: &Event) -> Result<Trigger, FunctionError> {
+        match finalized_object(event) {
+            Ok(object) => return Ok(Trigger::Object(object)),
+            Err(EventError::NotFinalize(_)) => {}
+            Err(e) => return Err(FunctionError::BadRequest(e.to_string())),
+        }
+        if event.ty() != event::PUBSUB_PUBLISHED {
+            return Ok(Trigger::Skip(format!(
+                "event type {} is not for the raw processor",
+                event.ty()
+            )));
+        }
+        let message = event::scraper_complete(event).map_err(|e| FunctionError::BadRequest(e.to_string()))?;
+        // Failed and no-data scraper runs wrote nothing worth loading: trigger nothing.
+        if message.status != "success" {
+            return Ok(Trigger::Skip(format!(
+                "scraper {} run {} ended {}: nothing to process",
+                message.processor_name, message.execution_id, message.status
+            )));
+        }
+        let Some(path) = message.gcs_path.as_deref() else {
+            return Err(FunctionError::BadRequest(format!(
+                "scraper {} reported success without a gcs_path",
+                message.processor_name
+            )));
         };
+        let (bucket, name) = event::split_gs_uri(path)
+            .ok_or_else(|| FunctionError::BadRequest(format!("gcs_path {path:?} is not gs://bucket/name")))?;
+        let meta = self
+            .clients
+            .objects
+            .head(bucket, name)
+            .await
+            .map_err(|e| FunctionError::Transient(format!("looking up {path}: {e}")))?;
+        Ok(Trigger::Object(StorageObject::from_meta(&meta)))
+    }
+
+    async fn per_object(
+        &self,
+        inv: &Invocation,
+        processor: &dyn RawProcessor,
+        object: StorageObject,
+    ) -> Result<Outcome, FunctionError> {
+        let key = object_key(&object);
         let owner = inv.execution_id.to_string();
-        match claim::acquire(self.clients.state.as_ref(), &key, &owner, self.claim_ttl)
+        let state = self.clients.state.as_ref();
+        match claim::acquire(state, &key, &owner, self.claim_ttl)
             .await
             .map_err(|e| FunctionError::Transient(e.to_string()))?
         {
@@ -68,7 +141,7 @@ impl CloudEventFunction for RawProcessorFunction {
             Claim::InProgress { owner } => {
                 // A concurrent duplicate delivery: wait briefly for the holder rather than
                 // churning through redeliveries; if it is still busy, ask for a redelivery.
-                return match claim::wait_done(self.clients.state.as_ref(), &key, CLAIM_WAIT).await {
+                return match claim::wait_done(state, &key, CLAIM_WAIT).await {
                     Ok(Some(status)) => Ok(
                         Outcome::skipped(format!("processed concurrently by {owner} ({status})"))
                             .with_input(object.uri()),
@@ -81,8 +154,11 @@ impl CloudEventFunction for RawProcessorFunction {
                 };
             }
         }
-        let result = self.process(inv, processor.as_ref(), &object).await;
-        let state = self.clients.state.as_ref();
+        let result = match self.read(processor, &object).await {
+            Ok(Ok(parsed)) => crate::load::load(self, inv, processor, parsed, std::slice::from_ref(&object)).await,
+            Ok(Err(e)) => Err(self.quarantine(inv, processor, &object, &e).await),
+            Err(e) => Err(e),
+        };
         match &result {
             Ok(outcome) => claim::finish(state, &key, &owner, outcome.status.as_str()).await,
             Err(FunctionError::BadInput { .. }) => claim::finish(state, &key, &owner, "quarantined").await,
@@ -91,72 +167,60 @@ impl CloudEventFunction for RawProcessorFunction {
         .map_err(|e| FunctionError::Transient(format!("recording the claim of {}: {e}", object.uri())))?;
         result
     }
-}
 
-impl RawProcessorFunction {
-    async fn process(
+    /// Fetches and parses one object. The outer error is transient (fetch);
+    /// the inner one means the object can never load.
+    pub(crate) async fn read(
         &self,
-        inv: &Invocation,
         processor: &dyn RawProcessor,
         object: &StorageObject,
-    ) -> Result<Outcome, FunctionError> {
+    ) -> Result<Result<Parsed, ParseError>, FunctionError> {
         let uri = object.uri();
-        let body = self
+        let stored = self
             .clients
             .objects
             .get(&object.bucket, &object.name)
             .await
-            .map_err(|e| FunctionError::Transient(e.to_string()))?;
-        let parsed = decode(object, &body).and_then(|value| processor.parse(&value, &uri));
-        let parsed = match parsed {
-            Ok(parsed) => parsed,
-            Err(e) => return Err(self.quarantine(inv, processor, object, &e.field, &e.reason).await),
+            .map_err(|e| FunctionError::Transient(format!("reading {uri}: {e}")))?;
+        let body = match gunzip(object, &stored) {
+            Ok(body) => body,
+            Err(e) => return Ok(Err(e)),
         };
-        let rows_read = parsed.rows.len() as u64;
-        let ctx = WriteContext {
-            source_file: Some(uri.clone()),
-            correlation_id: Some(inv.correlation_id.to_string()),
-            execution_id: Some(inv.execution_id.to_string()),
+        let raw = RawObject {
+            uri: &uri,
+            key: &object.name,
+            body: &body,
+            game_date: crate::processor::game_date_from_key(&object.name)
+                .or_else(|| object.metadata.get("game_date").and_then(|d| d.parse().ok())),
+            scraped_at: self.scraped_at(object).await,
         };
-        let report = write_json_rows(self.clients.warehouse.as_ref(), processor.table(), parsed.rows, &ctx)
-            .await
-            .map_err(|e| FunctionError::Transient(format!("writing {}: {e}", processor.table().qualified_name())))?;
-        let status = match (rows_read, report.rows_rejected()) {
-            (0, _) => RunStatus::NoData,
-            (_, 0) => RunStatus::Success,
-            (n, r) if r == n => RunStatus::Failed,
-            _ => RunStatus::Partial,
-        };
-        let game_date = game_date_of(object);
-        if rows_read > 0 && status != RunStatus::Failed {
-            self.publish_complete(inv, processor, object, game_date, status, &report)
-                .await?;
-        }
-        Ok(Outcome {
-            status,
-            rows_read,
-            rows_written: report.stats.written(),
-            rows_unchanged: report.stats.unchanged,
-            rows_rejected: report.rows_rejected(),
-            inputs: vec![format!("{uri}#{}", object.generation)],
-            message: report.rejected.first().map(|v| format!("first rejection: {v}")),
-            game_date,
-        })
+        Ok(processor.parse(&raw))
     }
 
-    async fn quarantine(
+    /// The key's timestamp, else the object's creation time, else now.
+    async fn scraped_at(&self, object: &StorageObject) -> DateTime<Utc> {
+        if let Some(t) = crate::processor::scraped_at_from_key(&object.name) {
+            return t;
+        }
+        match self.clients.objects.head(&object.bucket, &object.name).await {
+            Ok(meta) => meta.time_created,
+            Err(_) => Utc::now(),
+        }
+    }
+
+    /// Keeps an object that can never load, and says so (acked, never retried forever).
+    pub(crate) async fn quarantine(
         &self,
         inv: &Invocation,
         processor: &dyn RawProcessor,
         object: &StorageObject,
-        field: &str,
-        reason: &str,
+        error: &ParseError,
     ) -> FunctionError {
         let record = QuarantineRecord {
             function_name: &inv.function,
             source_name: processor.source_name(),
-            field,
-            reason,
+            field: &error.field,
+            reason: &error.reason,
             correlation_id: inv.correlation_id.as_str(),
             execution_id: inv.execution_id.as_str(),
         };
@@ -171,80 +235,33 @@ impl RawProcessorFunction {
             Ok(kept) => FunctionError::BadInput {
                 source_name: processor.source_name().into(),
                 file: object.uri(),
-                field: field.into(),
-                reason: format!("{reason} (kept at {kept})"),
+                field: error.field.clone(),
+                reason: format!("{} (kept at {kept})", error.reason),
             },
             // Could not keep it: do not ack, so the input is retried rather than lost.
             Err(e) => FunctionError::Transient(e.to_string()),
         }
     }
+}
 
-    async fn publish_complete(
-        &self,
-        inv: &Invocation,
-        processor: &dyn RawProcessor,
-        object: &StorageObject,
-        game_date: Option<NaiveDate>,
-        status: RunStatus,
-        report: &nba_cloud::writer::WriteReport,
-    ) -> Result<(), FunctionError> {
-        let Some(game_date) = game_date else {
-            return Err(FunctionError::Internal(format!(
-                "{} has no date folder in its key",
-                object.uri()
-            )));
-        };
-        let message = RawComplete {
-            processor_name: processor.name().into(),
-            phase: 2,
-            table: processor.table().qualified_name(),
-            game_date,
-            execution_id: inv.execution_id.to_string(),
-            correlation_id: inv.correlation_id.to_string(),
-            status: status.as_str().into(),
-            rows_written: report.stats.written(),
-            rows_unchanged: report.stats.unchanged,
-            rows_rejected: report.rows_rejected(),
-            source_file: object.uri(),
-        };
-        let attrs = attributes::completion(
-            inv.correlation_id.as_str(),
-            processor.name(),
-            status.as_str(),
-            game_date,
-        );
-        self.clients
-            .publisher
-            .publish(
-                &self.names.topic(Topic::Phase2RawComplete),
-                OutgoingMessage::json(&message, attrs),
-            )
-            .await
-            .map(|_| ())
-            .map_err(|e| FunctionError::Transient(e.to_string()))
+/// The dedup key of one object generation.
+pub(crate) fn object_key(object: &StorageObject) -> EventKey {
+    EventKey::Object {
+        bucket: object.bucket.clone(),
+        name: object.name.clone(),
+        generation: object.generation,
     }
 }
 
-/// Decodes an object body to JSON (gzip when the object says so or the bytes are gzip).
-fn decode(object: &StorageObject, body: &[u8]) -> Result<Value, crate::processor::ParseError> {
+/// The body, gunzipped when the object says so or the bytes are gzip.
+fn gunzip(object: &StorageObject, body: &[u8]) -> Result<Vec<u8>, ParseError> {
     let gzip = object.content_encoding.as_deref() == Some("gzip") || body.starts_with(&[0x1f, 0x8b]);
-    let text = if gzip {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(body)
-            .read_to_end(&mut out)
-            .map_err(|e| crate::processor::ParseError::new("$", format!("gzip body does not decode: {e}")))?;
-        out
-    } else {
-        body.to_vec()
-    };
-    serde_json::from_slice(&text).map_err(|e| crate::processor::ParseError::new("$", format!("body is not JSON: {e}")))
-}
-
-/// The ET date folder of a raw key `{source}/{kind}/{YYYY-MM-DD}/…`.
-fn game_date_of(object: &StorageObject) -> Option<NaiveDate> {
-    object
-        .name
-        .split('/')
-        .find_map(|part| NaiveDate::parse_from_str(part, "%Y-%m-%d").ok())
-        .or_else(|| object.metadata.get("game_date").and_then(|d| d.parse().ok()))
+    if !gzip {
+        return Ok(body.to_vec());
+    }
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(body)
+        .read_to_end(&mut out)
+        .map_err(|e| ParseError::new("$", format!("gzip body does not decode: {e}")))?;
+    Ok(out)
 }

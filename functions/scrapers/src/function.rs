@@ -190,7 +190,8 @@ impl HttpFunction for ScrapeFunction {
             let body = answer("no_data", scraper.name, inv, None, 0);
             return Ok((Json(body).into_response(), outcome));
         }
-        let gcs_path = self.store(inv, scraper, &ctx, body).await?;
+        let scraped_at = report.served_at.unwrap_or_else(Utc::now);
+        let gcs_path = self.store(inv, scraper, &ctx, body, scraped_at).await?;
         let run = RunResult {
             status: RunStatus::Success,
             count,
@@ -226,6 +227,8 @@ struct FetchReport {
     requests: u32,
     attempts: u32,
     quota: Option<OddsQuota>,
+    /// The upstream's own `Date` for the (first) answer: the snapshot's time.
+    served_at: Option<DateTime<Utc>>,
 }
 
 impl FetchReport {
@@ -301,6 +304,9 @@ impl ScrapeFunction {
                 if let Some(quota) = fetched.odds_quota() {
                     report.quota = Some(quota);
                 }
+                if report.served_at.is_none() {
+                    report.served_at = fetched.served_at();
+                }
                 Ok(fetched.body)
             }
             Err(FetchError::UnexpectedContentType {
@@ -338,8 +344,8 @@ impl ScrapeFunction {
         scraper: &ScraperSpec,
         ctx: &ScrapeOptions,
         body: Bytes,
+        scraped_at: DateTime<Utc>,
     ) -> Result<String, FunctionError> {
-        let scraped_at: DateTime<Utc> = Utc::now();
         let key = scraper.object_key(ctx, scraped_at);
         let bucket = self.names.bucket(Bucket::Raw);
         let metadata = BTreeMap::from([

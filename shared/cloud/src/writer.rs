@@ -136,6 +136,30 @@ async fn write_with_strategy(
     }
 }
 
+/// Keeps rows a processor refused itself (beyond the table's checks, e.g. a
+/// placeholder line) in `nba_raw.rejected_rows`, each with its reason.
+pub async fn reject_rows(
+    warehouse: &dyn Warehouse,
+    schema: &'static TableSchema,
+    rows: Vec<(Row, Violation)>,
+    ctx: &WriteContext,
+) -> Result<u64, WarehouseError> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let n = rows.len() as u64;
+    let rejected: Vec<Row> = rows
+        .into_iter()
+        .map(|(mut row, violation)| {
+            stamp_data_hash(schema, &mut row);
+            rejection(schema, &row, &[violation], ctx)
+        })
+        .collect();
+    warehouse.ensure_table(RejectedRow::SCHEMA).await?;
+    warehouse.insert_new(RejectedRow::SCHEMA, rejected).await?;
+    Ok(n)
+}
+
 fn rejection(schema: &TableSchema, row: &Row, violations: &[Violation], ctx: &WriteContext) -> Row {
     let first = &violations[0];
     let now = Utc::now();

@@ -11,6 +11,7 @@
 //! | `GET /stats/scheduleleaguev2int?LeagueID=00&Season=` | stats.nba.com, verbatim | [`schedule`] |
 //! | `GET /stats/scoreboardV2?GameDate=&LeagueID=00&DayOffset=0` | stats.nba.com | [`stats`] |
 //! | `GET /stats/leaguegamelog?PlayerOrTeam=P\|T&Season=&SeasonType=&DateFrom=&DateTo=` | stats.nba.com | [`stats`] |
+//! | `GET /stats/playerindex?LeagueID=00&Season=` | stats.nba.com | [`stats`] |
 //! | `GET /static/json/liveData/boxscore/boxscore_{gameId}.json` | cdn.nba.com | [`cdn`] |
 //! | `GET /v1/games?dates[]=`, `GET /v1/stats?dates[]=` | api.balldontlie.io | [`balldontlie`] |
 //! | `GET /v4/sports/basketball_nba/events?apiKey=` | api.the-odds-api.com | [`odds_api`] |
@@ -64,7 +65,7 @@ pub fn router(dataset: Dataset) -> Router {
 pub fn router_with_clock(dataset: Dataset, clock: Clock) -> Router {
     let state = AppState {
         dataset,
-        clock,
+        clock: clock.clone(),
         odds_used: Arc::new(AtomicU64::new(0)),
     };
     Router::new()
@@ -72,6 +73,7 @@ pub fn router_with_clock(dataset: Dataset, clock: Clock) -> Router {
         .route("/stats/scoreboardV2", get(stats::scoreboard_v2))
         .route("/stats/scoreboardv2", get(stats::scoreboard_v2))
         .route("/stats/leaguegamelog", get(stats::league_game_log))
+        .route("/stats/playerindex", get(stats::player_index))
         .route("/static/json/liveData/boxscore/{file}", get(cdn::boxscore))
         .route("/v1/games", get(balldontlie::games))
         .route("/v1/stats", get(balldontlie::stats))
@@ -84,6 +86,7 @@ pub fn router_with_clock(dataset: Dataset, clock: Clock) -> Router {
         )
         .fallback(respond::not_found)
         .layer(axum::middleware::from_fn(respond::gzip))
+        .layer(axum::middleware::from_fn_with_state(clock, respond::date_header))
         .with_state(state)
 }
 

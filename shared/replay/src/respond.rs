@@ -157,3 +157,18 @@ pub(crate) async fn gzip(request: Request, next: Next) -> Response {
         .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     Response::from_parts(parts, axum::body::Body::from(gz))
 }
+
+/// Middleware: the `Date` header reads the simulated clock, as a real upstream's
+/// reads the real one (scrapers name their snapshots after it).
+pub(crate) async fn date_header(
+    axum::extract::State(clock): axum::extract::State<crate::Clock>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let date = clock.now().format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    if let Ok(value) = HeaderValue::from_str(&date) {
+        response.headers_mut().insert(header::DATE, value);
+    }
+    response
+}

@@ -548,3 +548,80 @@ pub(crate) async fn league_game_log(State(state): State<AppState>, RawQuery(q): 
         "resultSets": [table("LeagueGameLog", if players { PLAYER_LOG } else { TEAM_LOG }, rows)],
     }))
 }
+
+const PLAYER_INDEX: &[&str] = &[
+    "PERSON_ID",
+    "PLAYER_LAST_NAME",
+    "PLAYER_FIRST_NAME",
+    "TEAM_ID",
+    "TEAM_CITY",
+    "TEAM_NAME",
+    "TEAM_ABBREVIATION",
+    "ROSTER_STATUS",
+    "FROM_YEAR",
+    "TO_YEAR",
+];
+
+/// `GET /stats/playerindex?LeagueID=00&Season=`: every player of the season the dataset
+/// holds a game line for, on the team of his latest game before the simulated today (the
+/// team of his first game when he has not played yet). The recording has no roster
+/// transactions, so this is the closest point-in-time roster it can tell.
+pub(crate) async fn player_index(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    let p = Params::parse(q.as_deref());
+    if let Err(r) = check_league(&p) {
+        return r.into_response();
+    }
+    let season = match p.require("Season") {
+        Ok(s) if valid_season(s) => s,
+        Ok(s) => return bad_param("Season", &format!("Season {s:?} is not YYYY-YY")),
+        Err(r) => return r.into_response(),
+    };
+    let d = &state.dataset.inner;
+    let today = crate::clock::et_date(state.clock.now());
+    // player id → (name, team of the latest game before today, or of the first game).
+    let mut players: std::collections::BTreeMap<i64, (&str, &crate::dataset::TeamRef, bool)> = Default::default();
+    for (date, games) in &d.games_by_date {
+        for &gi in games {
+            let g = &d.games[gi];
+            if g.season != season {
+                continue;
+            }
+            let before_today = *date < today;
+            for line in &d.players[gi] {
+                let team = g.team(line.is_home);
+                players
+                    .entry(line.player_id)
+                    .and_modify(|e| {
+                        if before_today {
+                            *e = (&line.name, team, true);
+                        }
+                    })
+                    .or_insert((&line.name, team, before_today));
+            }
+        }
+    }
+    let start: i32 = season.get(..4).and_then(|y| y.parse().ok()).unwrap_or_default();
+    let rows: Vec<Value> = players
+        .iter()
+        .map(|(id, (name, team, _))| {
+            let (first, last) = name.split_once(' ').unwrap_or(("", name));
+            json!([
+                id,
+                last,
+                first,
+                team.id,
+                team.city,
+                team.name,
+                team.tricode,
+                1,
+                start.to_string(),
+                (start + 1).to_string()
+            ])
+        })
+        .collect();
+    json_ok(json!({
+        "resource": "playerindex",
+        "parameters": {"LeagueID": "00", "Season": season, "Historical": 0},
+        "resultSets": [table("PlayerIndex", PLAYER_INDEX, rows)],
+    }))
+}

@@ -810,3 +810,34 @@ fn load_errors_name_the_file_and_line() {
         Err(DatasetError::NoSchedule { .. })
     ));
 }
+
+#[tokio::test]
+async fn the_date_header_reads_the_simulated_clock() {
+    let base = serve_with(bundled(), Clock::frozen(t("2025-01-10T23:05:09Z"))).await;
+    let response = reqwest::get(format!("{base}/__replay/clock")).await.unwrap();
+    let date = response.headers()["date"].to_str().unwrap().to_string();
+    assert_eq!(date, "Fri, 10 Jan 2025 23:05:09 GMT");
+}
+
+#[tokio::test]
+async fn player_index_lists_the_season_point_in_time() {
+    use nba_upstream::nba_stats::{decode_player_index, parse_body};
+    // Before opening night nobody has played: everyone is on his first game's team.
+    let base = serve_with(bundled(), Clock::frozen(t("2024-10-22T13:00:00Z"))).await;
+    let (status, body) = get(&format!("{base}/stats/playerindex?LeagueID=00&Season=2024-25")).await;
+    assert_eq!(status, 200);
+    let players = decode_player_index(&parse_body("playerindex", &body).unwrap()).unwrap();
+    let ids: BTreeSet<String> = player_csv().iter().map(|r| r["player_id"].clone()).collect();
+    assert_eq!(players.len(), ids.len());
+    let jokic = players.iter().find(|p| p.person_id == 203999).unwrap();
+    assert_eq!(
+        (
+            jokic.first_name.as_str(),
+            jokic.last_name.as_str(),
+            jokic.team_abbreviation.as_deref()
+        ),
+        ("Nikola", "Jokic", Some("DEN"))
+    );
+    let (status, _) = get(&format!("{base}/stats/playerindex?LeagueID=00&Season=1999")).await;
+    assert_eq!(status, 400);
+}

@@ -1,6 +1,11 @@
 //! Every table of the platform, by dataset.
 pub mod orchestration;
 pub mod raw;
+pub mod raw_balldontlie;
+pub mod raw_espn_br;
+pub mod raw_nba_com;
+pub mod raw_odds;
+pub mod reference;
 
 use crate::TableSchema;
 
@@ -9,5 +14,10 @@ pub fn registry() -> Vec<&'static TableSchema> {
     let mut all = Vec::new();
     all.extend(orchestration::TABLES);
     all.extend(raw::TABLES);
+    all.extend(raw_nba_com::TABLES);
+    all.extend(raw_balldontlie::TABLES);
+    all.extend(raw_espn_br::TABLES);
+    all.extend(raw_odds::TABLES);
+    all.extend(reference::TABLES);
     all
 }

@@ -32,6 +32,12 @@ pub fn json(path: &str) -> serde_json::Value {
     serde_json::from_slice(&bytes(path)).unwrap_or_else(|e| panic!("fixture {path} is not JSON: {e}"))
 }
 
+/// The JSON response body recorded in the nba_api VCR cassette `fixtures/<path>`
+/// (`nba-stats/nba_api-cassettes/…`), for tests in other crates.
+pub fn cassette_json(path: &str) -> serde_json::Value {
+    crate::nba_stats::cassette::body(path)
+}
+
 fn gunzip(raw: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     flate2::read::GzDecoder::new(raw)

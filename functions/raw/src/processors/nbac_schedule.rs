@@ -5,7 +5,7 @@ use nba_schemas::tables::raw::NbacSchedule;
 use nba_schemas::{Table, TableSchema};
 use serde_json::Value;
 
-use crate::processor::{ParseError, Parsed, RawProcessor};
+use crate::processor::{ParseError, Parsed, RawObject, RawProcessor};
 
 pub struct NbacScheduleProcessor;
 
@@ -22,11 +22,13 @@ impl RawProcessor for NbacScheduleProcessor {
         "nba-com/schedule/"
     }
 
-    fn table(&self) -> &'static TableSchema {
-        NbacSchedule::SCHEMA
+    fn tables(&self) -> Vec<&'static TableSchema> {
+        vec![NbacSchedule::SCHEMA]
     }
 
-    fn parse(&self, body: &Value, source_file: &str) -> Result<Parsed, ParseError> {
+    fn parse(&self, object: &RawObject<'_>) -> Result<Parsed, ParseError> {
+        let body = &object.json()?;
+        let source_file = object.uri;
         let schedule = body
             .get("leagueSchedule")
             .ok_or_else(|| ParseError::new("leagueSchedule", "missing"))?;
@@ -48,7 +50,7 @@ impl RawProcessor for NbacScheduleProcessor {
                 rows.push(row.to_row());
             }
         }
-        Ok(Parsed { rows })
+        Ok(Parsed::one(NbacSchedule::SCHEMA, rows))
     }
 }
 
@@ -193,12 +195,20 @@ mod tests {
 
     fn parse(games: Vec<Value>) -> Result<Parsed, ParseError> {
         let body = json!({"leagueSchedule": {"seasonYear": "2024-25", "gameDates": [{"games": games}]}});
-        NbacScheduleProcessor.parse(&body, "gs://b/x.json")
+        let bytes = serde_json::to_vec(&body).unwrap();
+        let object = RawObject {
+            uri: "gs://b/nba-com/schedule/2024-11-27/20241127_100000.json",
+            key: "nba-com/schedule/2024-11-27/20241127_100000.json",
+            body: &bytes,
+            game_date: NaiveDate::from_ymd_opt(2024, 11, 27),
+            scraped_at: Utc::now(),
+        };
+        NbacScheduleProcessor.parse(&object)
     }
 
     #[test]
     fn a_game_becomes_a_row_on_its_et_date() {
-        let rows = parse(vec![game()]).unwrap().rows;
+        let rows = parse(vec![game()]).unwrap().tables.remove(0).rows;
         let row = NbacSchedule::from_row(rows[0].clone()).unwrap();
         // 00:00 UTC on the 28th is 19:00 ET on the 27th.
         assert_eq!(row.game_date, NaiveDate::from_ymd_opt(2024, 11, 27).unwrap());
@@ -212,7 +222,7 @@ mod tests {
     fn scheduled_games_have_no_score() {
         let mut g = game();
         g["gameStatus"] = json!(1);
-        let row = NbacSchedule::from_row(parse(vec![g]).unwrap().rows[0].clone()).unwrap();
+        let row = NbacSchedule::from_row(parse(vec![g]).unwrap().tables.remove(0).rows[0].clone()).unwrap();
         assert_eq!(row.home_score, None);
     }
 

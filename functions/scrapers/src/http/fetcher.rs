@@ -202,6 +202,17 @@ impl Fetched {
             .map(|(_, v)| v.as_str())
     }
 
+    /// When the upstream says it answered (its `Date` header). The stored
+    /// object is named after it, so a snapshot carries the upstream's time (and a
+    /// replayed day its simulated time) rather than the scraper host's clock.
+    pub fn served_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        let raw = self.header("date")?;
+        // HTTP-date ("Sun, 06 Nov 1994 08:49:37 GMT") is an RFC 2822 date.
+        chrono::DateTime::parse_from_rfc2822(raw.trim())
+            .ok()
+            .map(|t| t.with_timezone(&chrono::Utc))
+    }
+
     /// The Odds API's quota headers, when present: worth putting in the
     /// execution log, since every request spends credits.
     pub fn odds_quota(&self) -> Option<OddsQuota> {
@@ -753,6 +764,28 @@ mod tests {
         assert!(is_html("Text/HTML; charset=utf-8"));
         assert!(!is_html("application/json"));
         assert!(!is_html("text/plain"));
+    }
+
+    #[test]
+    fn served_at_reads_the_http_date() {
+        let fetched = Fetched {
+            body: Bytes::new(),
+            status: 200,
+            headers: vec![("date".into(), "Fri, 10 Jan 2025 23:05:09 GMT".into())],
+            attempts: 1,
+            url_shown: String::new(),
+        };
+        assert_eq!(fetched.served_at().unwrap().to_rfc3339(), "2025-01-10T23:05:09+00:00");
+        let no_date = Fetched {
+            headers: vec![],
+            ..fetched.clone()
+        };
+        assert_eq!(no_date.served_at(), None);
+        let garbage = Fetched {
+            headers: vec![("date".into(), "yesterday".into())],
+            ..fetched
+        };
+        assert_eq!(garbage.served_at(), None);
     }
 
     #[test]

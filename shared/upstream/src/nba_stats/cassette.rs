@@ -1,4 +1,5 @@
-//! Test helper: the response body of an nba_api VCR cassette (`fixtures/nba-stats/nba_api-cassettes/`).
+//! Test helper (also behind [`crate::fixtures::cassette_json`]): the response body of an nba_api VCR
+//! cassette (`fixtures/nba-stats/nba_api-cassettes/`).
 //!
 //! The cassettes are YAML whose `response.body.string` is the JSON body as one quoted YAML scalar (single-
 //! or double-quoted, folded over many lines). Rather than pull a YAML library into the crate for tests,

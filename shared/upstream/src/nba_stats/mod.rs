@@ -29,7 +29,6 @@ pub mod value;
 
 pub(crate) mod nested;
 
-#[cfg(test)]
 pub(crate) mod cassette;
 
 pub use box_score_summary_v2::{BoxScoreSummaryV2, GameSummary, InactivePlayer, decode_box_score_summary_v2};
