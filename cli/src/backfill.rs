@@ -34,27 +34,32 @@ impl BackfillReport {
             .collect()
     }
 
-    /// Function runs, and rows written by all of them.
+    /// Function runs, raw objects scraped, and rows the raw processors wrote.
     pub fn totals(&self) -> (usize, i64, i64) {
-        let executions = self.days_run.iter().flat_map(|d| &d.executions);
-        let (mut runs, mut read, mut written) = (0, 0, 0);
-        for e in executions {
+        let (mut runs, mut objects, mut rows) = (0, 0, 0);
+        for e in self.days_run.iter().flat_map(|d| &d.executions) {
             runs += 1;
-            read += e.rows_read;
-            written += e.rows_written;
+            match e.function_name.as_str() {
+                "scrapers" if e.status == "success" => objects += 1,
+                nba_raw::RAW_PROCESSOR_FUNCTION => rows += e.rows_written,
+                _ => {}
+            }
         }
-        (runs, read, written)
+        (runs, objects, rows)
     }
 
     pub fn render(&self) -> String {
-        let (runs, read, written) = self.totals();
+        let (runs, objects, rows) = self.totals();
         let secs = self.elapsed.as_secs_f64();
+        let per_sec = |n: i64| if secs > 0.0 { n as f64 / secs } else { 0.0 };
         let mut out = format!(
-            "\nbackfill: {} day(s) run, {} skipped (done before), {runs} function runs, \
-             {read} rows read, {written} rows written, {secs:.1} s ({:.0} rows read/s)\n",
+            "\nbackfill: {} day(s) run, {} skipped (done before); {runs} function runs; \
+             {objects} raw objects scraped, {rows} raw rows written; {secs:.1} s \
+             ({:.1} objects/s, {:.0} raw rows/s)\n",
             self.days_run.len(),
             self.days_skipped.len(),
-            if secs > 0.0 { read as f64 / secs } else { 0.0 },
+            per_sec(objects),
+            per_sec(rows),
         );
         let failures = self.failures();
         out.push_str(&format!("failures: {}\n", failures.len()));

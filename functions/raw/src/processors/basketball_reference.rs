@@ -120,7 +120,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::processors::balldontlie::test_support::{assert_valid, parse, rows};
+    use crate::processors::testing::{assert_valid, parse, rows};
 
     const KEY: &str = "basketball-reference/roster/2025-01-10/lal/20250110_120000.html";
     const FIXTURE: &str = "synthetic/br_roster_synthetic.html";

@@ -9,6 +9,9 @@ pub mod nba_com;
 pub mod nbac_schedule;
 pub mod odds_api;
 pub mod rows;
+pub mod sink;
+#[cfg(test)]
+pub(crate) mod testing;
 
 use crate::ProcessorRegistry;
 

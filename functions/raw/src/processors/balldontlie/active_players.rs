@@ -9,9 +9,9 @@ use nba_upstream::balldontlie::Player;
 use nba_upstream::balldontlie::players::decode_active_players;
 
 use super::player_name;
-use super::sink::{Refusal, Sink};
 use crate::processor::{ParseError, Parsed, RawObject, RawProcessor};
 use crate::processors::rows::lookup;
+use crate::processors::sink::{Refusal, Sink};
 
 pub struct BdlActivePlayersProcessor;
 
@@ -87,7 +87,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::processors::balldontlie::test_support::{assert_valid, parse, rows};
+    use crate::processors::testing::{assert_valid, parse, rows};
 
     const KEY: &str = "balldontlie/active-players/2025-01-10/20250110_120000.json";
     const FIXTURE: &str = "balldontlie/active_players_ac3e7bd3.json";

@@ -13,10 +13,10 @@ use nba_upstream::balldontlie::stats::{PlayerStat, decode_stats};
 use nba_upstream::balldontlie::{Player, StatLine};
 
 use super::games::game_code;
-use super::sink::{Refusal, Sink};
 use super::{count, player_name};
 use crate::processor::{ParseError, Parsed, RawObject, RawProcessor};
 use crate::processors::rows::lookup;
+use crate::processors::sink::{Refusal, Sink};
 
 /// `balldontlie/stats/`: paginated player lines (cursor pages merged by the scraper).
 pub struct BdlStatsProcessor;
@@ -227,7 +227,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::processors::balldontlie::test_support::{assert_valid, parse, rows};
+    use crate::processors::testing::{assert_valid, parse, rows};
 
     const STATS_KEY: &str = "balldontlie/stats/2025-06-22/20250623_090000.json";
     const BOX_KEY: &str = "balldontlie/box-scores/2024-01-15/20240116_090000.json";

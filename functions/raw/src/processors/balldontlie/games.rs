@@ -5,8 +5,8 @@ use nba_schemas::tables::raw_balldontlie::BdlGame;
 use nba_schemas::{Table, TableSchema};
 use nba_upstream::balldontlie::games::{Game, decode_games};
 
-use super::sink::{Refusal, Sink};
 use crate::processor::{ParseError, Parsed, RawObject, RawProcessor};
+use crate::processors::sink::{Refusal, Sink};
 
 pub struct BdlGamesProcessor;
 
@@ -79,7 +79,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::processors::balldontlie::test_support::{assert_valid, parse, rows};
+    use crate::processors::testing::{assert_valid, parse, rows};
 
     const KEY: &str = "balldontlie/games/2025-02-20/20250220_180000.json";
 

@@ -8,9 +8,9 @@ use nba_schemas::{Table, TableSchema};
 use nba_upstream::balldontlie::injuries::{Injury, decode_player_injuries};
 
 use super::player_name;
-use super::sink::{Refusal, Sink};
 use crate::processor::{ParseError, Parsed, RawObject, RawProcessor};
 use crate::processors::rows::lookup;
+use crate::processors::sink::{Refusal, Sink};
 
 pub struct BdlInjuriesProcessor;
 
@@ -96,7 +96,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::processors::balldontlie::test_support::{assert_valid, parse, rows};
+    use crate::processors::testing::{assert_valid, parse, rows};
 
     const KEY: &str = "balldontlie/injuries/2025-06-24/20250624_150000.json";
 

@@ -9,8 +9,6 @@ mod boxscores;
 mod games;
 mod injuries;
 /// Shared with the ESPN processors (a candidate for `processors::rows`).
-pub(crate) mod sink;
-
 use nba_upstream::balldontlie::Player;
 
 use crate::ProcessorRegistry;
@@ -39,54 +37,6 @@ fn player_name(p: &Player) -> String {
 /// A count as the warehouse stores it.
 fn count(v: Option<u32>) -> Option<i64> {
     v.map(i64::from)
-}
-
-#[cfg(test)]
-pub(crate) mod test_support {
-    use chrono::{DateTime, Utc};
-    use nba_schemas::{Row, TableSchema, validate_row};
-
-    use crate::processor::{ParseError, Parsed, RawObject, RawProcessor};
-    use crate::processors::rows::lookup;
-
-    /// Parses `body` as if stored under `key` (date folder and scrape time from the key).
-    pub fn parse(p: &dyn RawProcessor, key: &str, body: &[u8]) -> Result<Parsed, ParseError> {
-        let uri = format!("gs://nba-scraped-data/{key}");
-        let object = RawObject {
-            uri: &uri,
-            key,
-            body,
-            game_date: crate::processor::game_date_from_key(key),
-            scraped_at: crate::processor::scraped_at_from_key(key).unwrap_or(DateTime::<Utc>::UNIX_EPOCH),
-        };
-        p.parse(&object)
-    }
-
-    /// The rows of `table` (panics when the table is absent). Tables are told
-    /// apart by name: a schema constant's address is not unique across uses.
-    pub fn rows(parsed: &Parsed, table: &'static TableSchema) -> Vec<Row> {
-        parsed
-            .tables
-            .iter()
-            .find(|t| t.table.qualified_name() == table.qualified_name())
-            .unwrap_or_else(|| panic!("no rows for {}", table.name))
-            .rows
-            .clone()
-    }
-
-    /// Every row passes its table's checks and carries a lookup of its name.
-    pub fn assert_valid(parsed: &Parsed) {
-        for t in &parsed.tables {
-            for row in &t.rows {
-                if let Err(v) = validate_row(t.table, row) {
-                    panic!("{} row fails validation: {v:?}\n{row:?}", t.table.name);
-                }
-                if let Some(name) = row.get("player_name").and_then(|n| n.as_str()) {
-                    assert_eq!(row["player_lookup"], lookup(name), "{name}");
-                }
-            }
-        }
-    }
 }
 
 #[cfg(test)]

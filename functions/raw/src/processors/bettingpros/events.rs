@@ -66,7 +66,7 @@ mod tests {
     use nba_upstream::fixtures;
 
     use super::*;
-    use crate::processors::odds_api::test_support::{parse_at, t, valid_rows};
+    use crate::processors::testing::{parse_at, t, valid_rows};
 
     const FIXTURE: &str = "synthetic/bettingpros_events_synthetic.json";
     const KEY: &str = "bettingpros/events/2025-01-15/20250115_120000.json";

@@ -252,7 +252,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::processors::odds_api::test_support::{parse_at, t, valid_rows};
+    use crate::processors::testing::{parse_at, t, valid_rows};
 
     const FIXTURE: &str = "synthetic/bettingpros_offers_synthetic.json";
     const KEY: &str = "bettingpros/player-props/2025-01-15/20250115_143000.json";

@@ -8,8 +8,8 @@ use nba_upstream::espn::boxscore_page::{BoxScorePage, PlayerLine, TeamBox, decod
 
 use super::nba_team;
 use crate::processor::{ParseError, Parsed, RawObject, RawProcessor};
-use crate::processors::balldontlie::sink::{Refusal, Sink};
 use crate::processors::rows::lookup;
+use crate::processors::sink::{Refusal, Sink};
 
 pub struct EspnBoxscoreProcessor;
 
@@ -135,7 +135,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::processors::balldontlie::test_support::{assert_valid, parse, rows};
+    use crate::processors::testing::{assert_valid, parse, rows};
 
     const KEY: &str = "espn/boxscore/2024-01-15/401585183/20240116_090000.html";
     const FIXTURE: &str = "espn/boxscore_page.html";

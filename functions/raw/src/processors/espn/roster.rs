@@ -87,7 +87,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::processors::balldontlie::test_support::{assert_valid, parse, rows};
+    use crate::processors::testing::{assert_valid, parse, rows};
 
     const KEY: &str = "espn/team-roster/2025-01-10/bos/20250110_120000.json";
     const FIXTURE: &str = "espn/team_roster_api.json";

@@ -9,7 +9,7 @@ use nba_upstream::espn::scoreboard::{Competitor, ScoreboardGame, decode_scoreboa
 
 use super::nba_team;
 use crate::processor::{ParseError, Parsed, RawObject, RawProcessor};
-use crate::processors::balldontlie::sink::{Refusal, Sink};
+use crate::processors::sink::{Refusal, Sink};
 
 pub struct EspnScoreboardProcessor;
 
@@ -92,7 +92,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::processors::balldontlie::test_support::{assert_valid, parse, rows};
+    use crate::processors::testing::{assert_valid, parse, rows};
 
     const KEY: &str = "espn/scoreboard/2024-01-15/20240116_090000.json";
 

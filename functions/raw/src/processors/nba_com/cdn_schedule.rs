@@ -106,8 +106,8 @@ fn row(
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{run, run_json, valid_rows, violated_columns};
     use super::*;
+    use crate::processors::testing::{run, run_json, valid_rows, violated_columns};
     use chrono::NaiveDate;
     use nba_upstream::fixtures;
     use serde_json::json;

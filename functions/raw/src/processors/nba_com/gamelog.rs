@@ -78,8 +78,8 @@ fn row(p: &LeagueGameLogPlayer, source_file: &str, processed_at: chrono::DateTim
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{close, run, run_json, valid_rows, violated_columns};
     use super::*;
+    use crate::processors::testing::{close, run, run_json, valid_rows, violated_columns};
     use chrono::NaiveDate;
     use nba_upstream::fixtures;
     use serde_json::json;

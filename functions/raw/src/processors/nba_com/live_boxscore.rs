@@ -127,8 +127,8 @@ fn display_name(p: &LiveBoxScorePlayer) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{close, run, run_json, valid_rows, violated_columns};
     use super::*;
+    use crate::processors::testing::{close, run, run_json, valid_rows, violated_columns};
     use chrono::NaiveDate;
     use nba_upstream::fixtures;
     use serde_json::json;

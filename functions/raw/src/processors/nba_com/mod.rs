@@ -22,8 +22,6 @@ pub mod play_by_play;
 pub mod player_list;
 pub mod scoreboard;
 pub mod team_boxscore;
-#[cfg(test)]
-mod testing;
 
 use crate::ProcessorRegistry;
 

@@ -331,8 +331,8 @@ fn live_kind(action_type: &str) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{run, run_json, valid_rows, violated_columns};
     use super::*;
+    use crate::processors::testing::{run, run_json, valid_rows, violated_columns};
     use nba_upstream::fixtures;
     use serde_json::json;
 

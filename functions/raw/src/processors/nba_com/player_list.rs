@@ -105,8 +105,8 @@ fn active_sighting(e: &PlayerIndexEntry, row: &NbacPlayerList) -> Option<crate::
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{run, run_json, valid_rows, violated_columns};
     use super::*;
+    use crate::processors::testing::{run, run_json, valid_rows, violated_columns};
     use chrono::NaiveDate;
     use nba_upstream::fixtures;
     use serde_json::json;

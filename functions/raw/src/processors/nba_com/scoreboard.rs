@@ -253,8 +253,8 @@ fn nested_row(g: &ScoreboardGame, date: NaiveDate, t: &Teams, feed: &str, stamp:
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{run, run_json, valid_rows, violated_columns};
     use super::*;
+    use crate::processors::testing::{run, run_json, valid_rows, violated_columns};
     use nba_upstream::fixtures;
     use serde_json::json;
 

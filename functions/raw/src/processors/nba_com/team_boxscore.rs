@@ -198,8 +198,8 @@ fn row(t: &TeamLine, opponent: Option<&TeamLine>, ctx: &Ctx<'_>) -> NbacTeamBoxs
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{close, run, run_json, valid_rows, violated_columns};
     use super::*;
+    use crate::processors::testing::{close, run, run_json, valid_rows, violated_columns};
     use nba_upstream::fixtures;
 
     const V2_KEY: &str = "nba-com/boxscore-traditional-v2/2025-01-15/0022400561/20250116_090000.json";

@@ -85,7 +85,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::processors::odds_api::test_support::{parse_at, t, valid_rows};
+    use crate::processors::testing::{parse_at, t, valid_rows};
 
     const HIST_KEY: &str = "odds-api/events-historical/2024-01-24/20240125_035540.json";
     const LIVE_KEY: &str = "odds-api/events/2025-01-10/20250110_150000.json";
@@ -110,7 +110,7 @@ mod tests {
         assert_eq!(gsw.game_date, NaiveDate::from_ymd_opt(2024, 1, 24).unwrap());
         assert_eq!(gsw.game_code, "20240124_ATL_GSW");
         assert_eq!(gsw.home_team, "Golden State Warriors");
-        assert_eq!(gsw.source_file, format!("gs://raw/{HIST_KEY}"));
+        assert_eq!(gsw.source_file, format!("gs://nba-scraped-data/{HIST_KEY}"));
         let b = fixtures::bytes("odds-api/historical_events_b.json");
         let rows: Vec<OddsApiEvent> = valid_rows(&parse_at(&EventsProcessor::HISTORICAL, HIST_KEY, &b).unwrap());
         assert_eq!(rows.len(), 16);

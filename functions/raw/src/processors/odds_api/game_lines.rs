@@ -150,7 +150,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::processors::odds_api::test_support::{parse_at, t, valid_rows};
+    use crate::processors::testing::{parse_at, t, valid_rows};
 
     const FIXTURE: &str = "odds-api/historical_event_odds_game_lines.json";
     const EVENT_HIST_KEY: &str =

@@ -264,7 +264,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::processors::odds_api::test_support::{parse_at, t, valid_rows};
+    use crate::processors::testing::{parse_at, t, valid_rows};
 
     const FIXTURE: &str = "odds-api/event_odds_player_points.json";
     const KEY: &str = "odds-api/player-props/2024-02-22/f9f3f99b5124a4ecf984003f0af23d2e/20240223_000700.json";
