@@ -41,6 +41,72 @@ pub struct RawComplete {
     pub source_file: String,
 }
 
+/// `nba-phase3-analytics-complete` and `nba-phase4-precompute-complete`: one
+/// processor of the phase finished a game date.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhaseComplete {
+    /// Processor name, e.g. `player_game_summary`.
+    pub processor_name: String,
+    /// 3 (analytics) or 4 (precompute).
+    pub phase: u8,
+    /// `dataset.table` written.
+    pub table: String,
+    /// The game date the rows are for.
+    pub game_date: NaiveDate,
+    pub execution_id: String,
+    pub correlation_id: String,
+    /// `success`, `partial` or `no_data`.
+    pub status: String,
+    pub rows_written: u64,
+    pub rows_unchanged: u64,
+}
+
+/// Which half of the day a phase-4 run serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunMode {
+    /// Before the date's games: upcoming context is in, features for tonight.
+    SameDay,
+    /// After a date's games: post-game summaries are in, caches for the next game date.
+    Overnight,
+}
+
+impl RunMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunMode::SameDay => "same_day",
+            RunMode::Overnight => "overnight",
+        }
+    }
+}
+
+/// `nba-phase4-trigger`: compute phase 4 for a game date (published once per
+/// date and mode by the phase 3→4 transition).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Phase4Trigger {
+    /// The game date whose features to compute.
+    pub game_date: NaiveDate,
+    pub mode: RunMode,
+    pub correlation_id: String,
+    /// Why it fired, e.g. "all 5 expected processors complete".
+    pub reason: String,
+    /// Phase-3 processors complete when it fired.
+    pub completed: Vec<String>,
+}
+
+/// `nba-phase5-trigger`: tonight's features are ready enough to predict (published
+/// once per date by the phase 4→5 transition).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Phase5Trigger {
+    pub game_date: NaiveDate,
+    pub correlation_id: String,
+    /// Which tier fired, and why.
+    pub reason: String,
+    pub completed: Vec<String>,
+    /// Share of tonight's players with a quality-ready feature vector.
+    pub quality_ready_share: f64,
+}
+
 /// Message attributes every publisher sets.
 pub mod attributes {
     use std::collections::BTreeMap;

@@ -17,6 +17,7 @@ pub enum Topic {
     Phase3AnalyticsComplete,
     Phase4Trigger,
     Phase4PrecomputeComplete,
+    Phase5Trigger,
     PredictionRequest,
     PredictionReady,
     Phase5PredictionsComplete,
@@ -25,12 +26,13 @@ pub enum Topic {
 }
 
 impl Topic {
-    pub const ALL: [Topic; 10] = [
+    pub const ALL: [Topic; 11] = [
         Topic::Phase1ScrapersComplete,
         Topic::Phase2RawComplete,
         Topic::Phase3AnalyticsComplete,
         Topic::Phase4Trigger,
         Topic::Phase4PrecomputeComplete,
+        Topic::Phase5Trigger,
         Topic::PredictionRequest,
         Topic::PredictionReady,
         Topic::Phase5PredictionsComplete,
@@ -46,6 +48,7 @@ impl Topic {
             Topic::Phase3AnalyticsComplete => "nba-phase3-analytics-complete",
             Topic::Phase4Trigger => "nba-phase4-trigger",
             Topic::Phase4PrecomputeComplete => "nba-phase4-precompute-complete",
+            Topic::Phase5Trigger => "nba-phase5-trigger",
             Topic::PredictionRequest => "nba-prediction-request",
             Topic::PredictionReady => "nba-prediction-ready",
             Topic::Phase5PredictionsComplete => "nba-phase5-predictions-complete",

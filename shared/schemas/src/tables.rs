@@ -1,5 +1,8 @@
 //! Every table of the platform, by dataset.
+pub mod analytics;
 pub mod orchestration;
+pub mod precompute;
+pub mod predictions;
 pub mod raw;
 pub mod raw_balldontlie;
 pub mod raw_espn_br;
@@ -13,6 +16,9 @@ use crate::TableSchema;
 pub fn registry() -> Vec<&'static TableSchema> {
     let mut all = Vec::new();
     all.extend(orchestration::TABLES);
+    all.extend(analytics::TABLES);
+    all.extend(precompute::TABLES);
+    all.extend(predictions::TABLES);
     all.extend(raw::TABLES);
     all.extend(raw_nba_com::TABLES);
     all.extend(raw_balldontlie::TABLES);
