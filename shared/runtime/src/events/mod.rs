@@ -238,3 +238,96 @@ pub fn event_data_json(event: &Event) -> Option<&Value> {
         _ => None,
     }
 }
+
+/// A Pub/Sub message carried by a `messagePublished` CloudEvent: its JSON payload
+/// (decoded from `message.data`) and its attributes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PubSubPayload<T> {
+    pub message_id: String,
+    pub attributes: std::collections::BTreeMap<String, String>,
+    pub payload: T,
+}
+
+/// Decodes the JSON payload of a Pub/Sub `messagePublished` CloudEvent into `T`.
+/// Errors name the field that is missing or malformed (answer them as bad requests).
+pub fn pubsub_payload<T: serde::de::DeserializeOwned>(event: &Event) -> Result<PubSubPayload<T>, DecodeError> {
+    use base64::Engine;
+    if event.ty() != PUBSUB_PUBLISHED {
+        return Err(DecodeError::UnsupportedType(event.ty().to_string()));
+    }
+    let envelope: Value = match event.data() {
+        Some(Data::Json(v)) => v.clone(),
+        Some(Data::Binary(b)) => serde_json::from_slice(b).map_err(|e| DecodeError::NotJson(e.to_string()))?,
+        Some(Data::String(s)) => serde_json::from_str(s).map_err(|e| DecodeError::NotJson(e.to_string()))?,
+        None => return Err(DecodeError::field("data", "no data")),
+    };
+    let message = envelope
+        .get("message")
+        .ok_or_else(|| DecodeError::field("message", "missing"))?;
+    let data = message
+        .get("data")
+        .and_then(Value::as_str)
+        .ok_or_else(|| DecodeError::field("message.data", "missing or not a string"))?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .map_err(|e| DecodeError::field("message.data", format!("not base64: {e}")))?;
+    let payload = serde_json::from_slice(&bytes).map_err(|e| DecodeError::field("message.data", e.to_string()))?;
+    let attributes = message
+        .get("attributes")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let message_id = message
+        .get("messageId")
+        .or_else(|| message.get("message_id"))
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| event.id())
+        .to_string();
+    Ok(PubSubPayload {
+        message_id,
+        attributes,
+        payload,
+    })
+}
+
+#[cfg(test)]
+mod pubsub_payload_tests {
+    use super::*;
+    use cloudevents::{EventBuilder, EventBuilderV10};
+
+    fn published(data: Value) -> Event {
+        EventBuilderV10::new()
+            .id("e1")
+            .source("//pubsub.googleapis.com/projects/p/topics/t")
+            .ty(PUBSUB_PUBLISHED)
+            .data("application/json", data)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn decodes_payload_attributes_and_id() {
+        // {"n": 3} in base64.
+        let event = published(serde_json::json!({
+            "message": {"data": "eyJuIjogM30=", "messageId": "42", "attributes": {"k": "v"}},
+            "subscription": "s"
+        }));
+        let p: PubSubPayload<Value> = pubsub_payload(&event).unwrap();
+        assert_eq!(p.payload, serde_json::json!({"n": 3}));
+        assert_eq!(p.message_id, "42");
+        assert_eq!(p.attributes["k"], "v");
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let event = published(serde_json::json!({"message": {"data": "not base64!"}}));
+        let err = pubsub_payload::<Value>(&event).unwrap_err();
+        assert!(err.to_string().contains("message.data"), "{err}");
+        let event = published(serde_json::json!({"subscription": "s"}));
+        assert!(pubsub_payload::<Value>(&event).unwrap_err().to_string().contains("message"));
+    }
+}
