@@ -1,8 +1,9 @@
 //! `nba backfill` over the season's first three days, through the real functions
 //! and events: the raw tables hold exactly what the recording holds, every
-//! rejected row has its reason, and a second run skips the finished days and
-//! changes no count. (The full 2024-10-22 → 2025-01-13 acceptance run is the
-//! same code over 84 days: see the README.)
+//! rejected row has its reason, a second run skips the finished days and changes
+//! no count, and a run with every delivery doubled ends with the same counts.
+//! (The full 2024-10-22 → 2025-01-13 acceptance run is the same code over 84
+//! days: see the README.)
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Read;
@@ -19,13 +20,17 @@ fn d(s: &str) -> NaiveDate {
 }
 
 fn options(dir: &Path) -> PlatformOptions {
+    options_with(dir, false)
+}
+
+fn options_with(dir: &Path, duplicate_deliveries: bool) -> PlatformOptions {
     PlatformOptions {
         config: Config {
             data_dir: dir.to_path_buf(),
             ..Config::default()
         },
         dataset: bundled_season(),
-        duplicate_deliveries: false,
+        duplicate_deliveries,
         delivery: DeliveryPolicy {
             min_backoff: Duration::from_millis(20),
             max_backoff: Duration::from_secs(1),
@@ -172,4 +177,12 @@ async fn backfill_loads_what_the_recording_holds_and_resumes() {
     assert!(again.days_run.is_empty());
     assert_eq!(table_counts(&platform).await, before);
     platform.shutdown().await;
+
+    // The same backfill with every event and message delivered twice: the same counts.
+    let dup_dir = tempfile::tempdir().unwrap();
+    let dup = LocalPlatform::start(options_with(dup_dir.path(), true)).await.unwrap();
+    let report = nba_cli::backfill::backfill(&dup, from, to, &bar).await.unwrap();
+    assert!(report.failures().is_empty(), "{:?}", report.failures());
+    assert_eq!(table_counts(&dup).await, before);
+    dup.shutdown().await;
 }

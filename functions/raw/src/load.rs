@@ -71,15 +71,17 @@ pub async fn load(
             .map_err(|e| transient("resolving player names", &e))?
     };
     apply_resolution(&mut parsed, &resolution);
-    if !resolution.unresolved.is_empty() {
-        let file = FileContext {
+    // Evidence per raw file (not per batch: how a date's files were batched must
+    // not change what is recorded).
+    for (file, names) in unresolved_by_file(&parsed, &resolution, &files) {
+        let fc = FileContext {
             source: processor.source_name(),
-            source_file: ctx.source_file.as_deref().unwrap_or_default(),
+            source_file: &file,
             game_date,
             write: &ctx,
         };
         resolver
-            .record_unresolved(&resolution.unresolved, &file)
+            .record_unresolved(&names, &fc)
             .await
             .map_err(|e| transient("recording unresolved names", &e))?;
     }
@@ -165,6 +167,43 @@ fn player_names(parsed: &Parsed) -> Vec<NameUse> {
         }
     }
     counts.into_iter().map(|(name, n)| NameUse::new(name, n)).collect()
+}
+
+/// The unresolved names of each raw file (by the rows' `source_file`), with their row counts.
+fn unresolved_by_file(parsed: &Parsed, resolution: &Resolution, files: &[String]) -> BTreeMap<String, Vec<NameUse>> {
+    if resolution.unresolved.is_empty() {
+        return BTreeMap::new();
+    }
+    let unresolved: BTreeMap<&str, &NameUse> = resolution.unresolved.iter().map(|n| (n.lookup.as_str(), n)).collect();
+    let mut by_file: BTreeMap<String, BTreeMap<&str, NameUse>> = BTreeMap::new();
+    for t in &parsed.tables {
+        for row in &t.rows {
+            let Some(lookup) = row.get(PLAYER_LOOKUP).and_then(Value::as_str) else {
+                continue;
+            };
+            let Some(name) = unresolved.get(lookup) else {
+                continue;
+            };
+            let file = row
+                .get("source_file")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .unwrap_or_else(|| files.join(","));
+            by_file
+                .entry(file)
+                .or_default()
+                .entry(name.lookup.as_str())
+                .and_modify(|n| n.rows += 1)
+                .or_insert_with(|| NameUse {
+                    rows: 1,
+                    ..(*name).clone()
+                });
+        }
+    }
+    by_file
+        .into_iter()
+        .map(|(file, names)| (file, names.into_values().collect()))
+        .collect()
 }
 
 /// Rewrites each row's lookup to the canonical one where resolved.

@@ -328,6 +328,11 @@ mod pubsub_payload_tests {
         let err = pubsub_payload::<Value>(&event).unwrap_err();
         assert!(err.to_string().contains("message.data"), "{err}");
         let event = published(serde_json::json!({"subscription": "s"}));
-        assert!(pubsub_payload::<Value>(&event).unwrap_err().to_string().contains("message"));
+        assert!(
+            pubsub_payload::<Value>(&event)
+                .unwrap_err()
+                .to_string()
+                .contains("message")
+        );
     }
 }
