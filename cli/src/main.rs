@@ -179,13 +179,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             requests,
             concurrency,
         } => {
-            let options = PlatformOptions {
-                config,
-                dataset,
-                duplicate_deliveries: false,
-                delivery: Default::default(),
-                workflow_toml: nba_scrapers::workflow::WorkflowFile::REPLAY,
-            };
+            let options = PlatformOptions::replay(config, dataset, false);
             let platform = LocalPlatform::start(options).await?;
             let result = nba_cli::bench::scrape_throughput(&platform, date, requests, concurrency).await?;
             platform.shutdown().await;
@@ -241,13 +235,7 @@ async fn backfill(
     progress.set_message("starting the local cloud, the functions and the replay upstream");
     let data_dir = config.env_dir();
     log_to_file(&data_dir)?;
-    let options = PlatformOptions {
-        config,
-        dataset,
-        duplicate_deliveries,
-        delivery: Default::default(),
-        workflow_toml: nba_scrapers::workflow::WorkflowFile::REPLAY,
-    };
+    let options = PlatformOptions::replay(config, dataset, duplicate_deliveries);
     let platform = LocalPlatform::start(options).await?;
     let report = nba_cli::backfill::backfill(&platform, from, to, &progress).await;
     platform.shutdown().await;
@@ -270,13 +258,7 @@ async fn run(
     progress.set_message("starting the local cloud, the functions and the replay upstream");
     let data_dir = config.env_dir();
     let log_file = log_to_file(&data_dir)?;
-    let options = PlatformOptions {
-        config,
-        dataset,
-        duplicate_deliveries,
-        delivery: Default::default(),
-        workflow_toml: nba_scrapers::workflow::WorkflowFile::REPLAY,
-    };
+    let options = PlatformOptions::replay(config, dataset, duplicate_deliveries);
     let platform = LocalPlatform::start(options).await?;
     let report = run_day(&platform, date, &progress).await?;
     platform.shutdown().await;

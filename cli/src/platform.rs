@@ -35,6 +35,19 @@ pub struct PlatformOptions {
     pub workflow_toml: &'static str,
 }
 
+impl PlatformOptions {
+    /// A replay of the recorded season `dataset` with the default delivery policy.
+    pub fn replay(config: Config, dataset: PathBuf, duplicate_deliveries: bool) -> Self {
+        PlatformOptions {
+            config,
+            dataset,
+            duplicate_deliveries,
+            delivery: DeliveryPolicy::default(),
+            workflow_toml: nba_scrapers::workflow::WorkflowFile::REPLAY,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct DeliveryPolicy {
     pub min_backoff: Duration,

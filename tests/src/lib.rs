@@ -70,3 +70,20 @@ impl CloudEventFunction for FailFirst {
         self.inner.call(inv, event).await
     }
 }
+
+/// Local-platform options for a test: the bundled season in `dir`, quick redelivery.
+pub fn platform_options(dir: &std::path::Path, duplicate_deliveries: bool) -> nba_cli::PlatformOptions {
+    let config = nba_core::Config {
+        data_dir: dir.to_path_buf(),
+        ..nba_core::Config::default()
+    };
+    nba_cli::PlatformOptions {
+        delivery: nba_cli::DeliveryPolicy {
+            min_backoff: std::time::Duration::from_millis(20),
+            max_backoff: std::time::Duration::from_secs(1),
+            max_attempts: 5,
+            ack_deadline: std::time::Duration::from_secs(60),
+        },
+        ..nba_cli::PlatformOptions::replay(config, bundled_season(), duplicate_deliveries)
+    }
+}

@@ -8,11 +8,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Read;
 use std::path::Path;
-use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use nba_cli::{DeliveryPolicy, LocalPlatform, PlatformOptions};
-use nba_core::Config;
+use nba_cli::{LocalPlatform, PlatformOptions};
 use nba_e2e::bundled_season;
 
 fn d(s: &str) -> NaiveDate {
@@ -24,21 +22,7 @@ fn options(dir: &Path) -> PlatformOptions {
 }
 
 fn options_with(dir: &Path, duplicate_deliveries: bool) -> PlatformOptions {
-    PlatformOptions {
-        config: Config {
-            data_dir: dir.to_path_buf(),
-            ..Config::default()
-        },
-        dataset: bundled_season(),
-        duplicate_deliveries,
-        delivery: DeliveryPolicy {
-            min_backoff: Duration::from_millis(20),
-            max_backoff: Duration::from_secs(1),
-            max_attempts: 5,
-            ack_deadline: Duration::from_secs(60),
-        },
-        workflow_toml: nba_scrapers::workflow::WorkflowFile::REPLAY,
-    }
+    nba_e2e::platform_options(dir, duplicate_deliveries)
 }
 
 /// A gzipped CSV of the bundled season as header-keyed rows (no quoted commas in these files).

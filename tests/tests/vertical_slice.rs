@@ -5,14 +5,13 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::NaiveDate;
-use nba_cli::{DeliveryPolicy, FunctionHook, LocalPlatform, PlatformOptions, run_day};
+use nba_cli::{FunctionHook, LocalPlatform, PlatformOptions, run_day};
 use nba_cloud::embedded::LocalCloud;
 use nba_cloud::ports::object_store::PutOptions;
-use nba_core::{Bucket, Config, Topic};
-use nba_e2e::{FailFirst, bundled_season, schema_errors};
+use nba_core::{Bucket, Topic};
+use nba_e2e::{FailFirst, schema_errors};
 use nba_runtime::Function;
 use serde_json::Value;
 
@@ -26,22 +25,7 @@ fn date() -> NaiveDate {
 }
 
 fn options(dir: &std::path::Path, duplicate_deliveries: bool) -> PlatformOptions {
-    let config = Config {
-        data_dir: dir.to_path_buf(),
-        ..Config::default()
-    };
-    PlatformOptions {
-        config,
-        dataset: bundled_season(),
-        duplicate_deliveries,
-        delivery: DeliveryPolicy {
-            min_backoff: Duration::from_millis(20),
-            max_backoff: Duration::from_secs(1),
-            max_attempts: 5,
-            ack_deadline: Duration::from_secs(60),
-        },
-        workflow_toml: nba_scrapers::workflow::WorkflowFile::REPLAY,
-    }
+    nba_e2e::platform_options(dir, duplicate_deliveries)
 }
 
 async fn count(platform: &LocalPlatform, sql: &str) -> i64 {

@@ -17,15 +17,7 @@ pub fn run(processor: &dyn RawProcessor, key: &str, body: &[u8]) -> Result<Parse
         "{key} is not routed to {}",
         processor.name()
     );
-    let uri = format!("gs://nba-scraped-data/{key}");
-    let object = RawObject {
-        uri: &uri,
-        key,
-        body,
-        game_date: game_date_from_key(key),
-        scraped_at: scraped_at_from_key(key).unwrap_or(DateTime::<Utc>::UNIX_EPOCH),
-    };
-    processor.parse(&object)
+    parse(processor, key, body)
 }
 
 /// [`run`] without the routing check (keys made up for a test).
