@@ -72,6 +72,30 @@ fn odds_query(o: &ScrapeOptions, default_markets: &str) -> Vec<(&'static str, St
     q
 }
 
+/// Player-prop outcomes in an event-odds answer. An outcome without a line does not
+/// fail the scrape (the file is kept; phase 2 rejects that one row, "no line"):
+/// everything else must decode.
+fn props_count(body: &[u8], historical: bool) -> Result<u64, nba_upstream::ShapeError> {
+    use odds_api::player_props::{decode_event_player_props, decode_historical_event_player_props, take_lineless};
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(body) else {
+        // Not JSON: the decoder names the problem.
+        return decode_event_player_props(body).map(|p| count(&p.lines));
+    };
+    let event = if historical {
+        value.get_mut("data")
+    } else {
+        Some(&mut value)
+    };
+    let lineless = event.map(take_lineless).unwrap_or_default().len() as u64;
+    let cleaned = serde_json::to_vec(&value).unwrap_or_default();
+    let lines = if historical {
+        decode_historical_event_player_props(&cleaned).map(|s| count(&s.data.lines))?
+    } else {
+        decode_event_player_props(&cleaned).map(|p| count(&p.lines))?
+    };
+    Ok(lines + lineless)
+}
+
 const PLAYER_MARKETS: &str = "player_points,player_rebounds,player_assists";
 const GAME_MARKETS: &str = "h2h,spreads,totals";
 
@@ -501,7 +525,7 @@ pub static CATALOG: &[ScraperSpec] = &[
             let path = format!("v4/sports/basketball_nba/events/{}/odds", event_id(o));
             endpoint(up, SourceId::OddsApi, &path, &odds_query(o, PLAYER_MARKETS))
         },
-        check: |b| odds_api::player_props::decode_event_player_props(b).map(|p| count(&p.lines)),
+        check: |b| props_count(b, false),
         sub: Some(sub_event),
         pagination: Pagination::None,
     },
@@ -553,7 +577,7 @@ pub static CATALOG: &[ScraperSpec] = &[
             q.push(("date", at(o)));
             endpoint(up, SourceId::OddsApi, &path, &q)
         },
-        check: |b| odds_api::player_props::decode_historical_event_player_props(b).map(|s| count(&s.data.lines)),
+        check: |b| props_count(b, true),
         sub: Some(sub_event),
         pagination: Pagination::None,
     },
@@ -732,6 +756,17 @@ mod tests {
         o.team = Some("BOS".into());
         o.at = Some("2025-01-10T17:00:00Z".parse().unwrap());
         o
+    }
+
+    #[test]
+    fn a_prop_without_a_line_does_not_fail_the_scrape() {
+        let body = nba_upstream::fixtures::text("odds-api/event_odds_player_points.json");
+        let full = (spec("odds_api_player_props").check)(body.as_bytes()).unwrap();
+        let holed = body.replacen("\"point\": 7.5", "\"point\": null", 1);
+        assert_eq!((spec("odds_api_player_props").check)(holed.as_bytes()).unwrap(), full);
+        // Other damage still fails, naming the field.
+        let broken = body.replacen("\"price\": 110", "\"price\": \"x\"", 1);
+        assert!((spec("odds_api_player_props").check)(broken.as_bytes()).is_err());
     }
 
     fn spec(name: &str) -> &'static ScraperSpec {

@@ -11,6 +11,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::{Event, SOURCE, Snapshot, decode_event, decode_snapshot, outcomes, reject_error_object};
 use crate::ShapeError;
@@ -140,6 +141,69 @@ pub fn decode_event_player_props(body: &[u8]) -> Result<EventPlayerProps, ShapeE
 /// Decodes `/v4/historical/sports/{sport}/events/{id}/odds` for player markets.
 pub fn decode_historical_event_player_props(body: &[u8]) -> Result<Snapshot<EventPlayerProps>, ShapeError> {
     decode_snapshot(&HISTORICAL, body, decode_event_props)
+}
+
+/// A player-line outcome that came without a line, taken out before decoding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lineless {
+    pub bookmaker: String,
+    pub bookmaker_title: Option<String>,
+    pub market: String,
+    pub player: String,
+    pub side: String,
+    pub price: Option<f64>,
+}
+
+/// Removes the Over/Under player outcomes whose `point` is missing or null
+/// from an event-odds object and returns them.
+///
+/// The decoder treats such an outcome as a shape error (a missing line is never a
+/// line of 0). Taken out first, one missing line costs one row — a scraper keeps
+/// the file, a processor rejects that row with "no line" — instead of the whole
+/// event. Anything else malformed is left in place for the decoder to name.
+pub fn take_lineless(event: &mut Value) -> Vec<Lineless> {
+    let mut out = Vec::new();
+    let Some(books) = event.get_mut("bookmakers").and_then(Value::as_array_mut) else {
+        return out;
+    };
+    for book in books.iter_mut() {
+        let key = book.get("key").and_then(Value::as_str).unwrap_or_default().to_string();
+        let title = book.get("title").and_then(Value::as_str).map(str::to_string);
+        let Some(markets) = book.get_mut("markets").and_then(Value::as_array_mut) else {
+            continue;
+        };
+        for market in markets.iter_mut() {
+            let mkey = market
+                .get("key")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            if !is_player_line_market(&mkey) {
+                continue;
+            }
+            let Some(outcomes) = market.get_mut("outcomes").and_then(Value::as_array_mut) else {
+                continue;
+            };
+            outcomes.retain(|o| {
+                let (Some(player), None) = (
+                    o.get("description").and_then(Value::as_str),
+                    o.get("point").filter(|p| !p.is_null()),
+                ) else {
+                    return true;
+                };
+                out.push(Lineless {
+                    bookmaker: key.clone(),
+                    bookmaker_title: title.clone(),
+                    market: mkey.clone(),
+                    player: player.trim().to_string(),
+                    side: o.get("name").and_then(Value::as_str).unwrap_or_default().to_string(),
+                    price: o.get("price").and_then(Value::as_f64),
+                });
+                false
+            });
+        }
+    }
+    out
 }
 
 #[cfg(test)]

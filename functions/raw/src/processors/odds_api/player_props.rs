@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 use nba_schemas::tables::raw_odds::OddsApiPlayerProp;
 use nba_schemas::{Row, Table, TableSchema};
 use nba_upstream::odds_api::player_props::{
-    EventPlayerProps, PlayerPropLine, Side, decode_event_player_props, decode_historical_event_player_props,
-    is_player_line_market,
+    EventPlayerProps, Lineless, PlayerPropLine, Side, decode_event_player_props, decode_historical_event_player_props,
+    take_lineless,
 };
 use serde_json::Value;
 
@@ -161,69 +161,6 @@ fn side_name(side: Side) -> &'static str {
         Side::Over => "Over",
         Side::Under => "Under",
     }
-}
-
-/// A player-line outcome that came without a line, taken out before decoding.
-#[derive(Debug, Clone, PartialEq)]
-struct Lineless {
-    bookmaker: String,
-    bookmaker_title: Option<String>,
-    market: String,
-    player: String,
-    side: String,
-    price: Option<f64>,
-}
-
-/// Removes the Over/Under player outcomes whose `point` is missing or null
-/// from an event-odds object and returns them.
-///
-/// The shared decoder treats such an outcome as a shape error, which is right
-/// for a scraper's check; here it would quarantine every other line of the
-/// event. One missing line is one rejected row ("no line"). Anything else
-/// malformed is left in place for the decoder to name.
-fn take_lineless(event: &mut Value) -> Vec<Lineless> {
-    let mut out = Vec::new();
-    let Some(books) = event.get_mut("bookmakers").and_then(Value::as_array_mut) else {
-        return out;
-    };
-    for book in books.iter_mut() {
-        let key = book.get("key").and_then(Value::as_str).unwrap_or_default().to_string();
-        let title = book.get("title").and_then(Value::as_str).map(str::to_string);
-        let Some(markets) = book.get_mut("markets").and_then(Value::as_array_mut) else {
-            continue;
-        };
-        for market in markets.iter_mut() {
-            let mkey = market
-                .get("key")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
-            if !is_player_line_market(&mkey) {
-                continue;
-            }
-            let Some(outcomes) = market.get_mut("outcomes").and_then(Value::as_array_mut) else {
-                continue;
-            };
-            outcomes.retain(|o| {
-                let (Some(player), None) = (
-                    o.get("description").and_then(Value::as_str),
-                    o.get("point").filter(|p| !p.is_null()),
-                ) else {
-                    return true;
-                };
-                out.push(Lineless {
-                    bookmaker: key.clone(),
-                    bookmaker_title: title.clone(),
-                    market: mkey.clone(),
-                    player: player.trim().to_string(),
-                    side: o.get("name").and_then(Value::as_str).unwrap_or_default().to_string(),
-                    price: o.get("price").and_then(Value::as_f64),
-                });
-                false
-            });
-        }
-    }
-    out
 }
 
 /// The row a line-less outcome would have been, with `line` null.
