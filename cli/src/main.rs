@@ -153,6 +153,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let warehouse = open_warehouse(&config)?;
             let rows = status::day_log(&warehouse, date).await?;
             print!("{}", status::render(date, &rows));
+            let transitions = status::transition_log(&warehouse, date).await?;
+            print!("\n{}", status::render_transitions(date, &transitions));
             Ok(ExitCode::SUCCESS)
         }
         Command::Query { sql, json } => {

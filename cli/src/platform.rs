@@ -91,6 +91,13 @@ pub struct LocalPlatform {
 
 /// Name of the raw bucket's finalize trigger (a push subscription).
 pub const RAW_FINALIZE_TRIGGER: &str = "raw-processor-finalize";
+/// Push subscription of phase 3 to the raw processors' completions.
+pub const ANALYTICS_TRIGGER: &str = "analytics-raw-complete";
+/// Push subscriptions of the phase transitions to the phase 3 and phase 4 completions.
+/// Push subscription of phase 4 to its trigger.
+pub const PRECOMPUTE_TRIGGER: &str = "precompute-trigger";
+pub const TRANSITIONS_PHASE3_TRIGGER: &str = "transitions-analytics-complete";
+pub const TRANSITIONS_PHASE4_TRIGGER: &str = "transitions-precompute-complete";
 
 impl LocalPlatform {
     pub async fn start(options: PlatformOptions) -> anyhow::Result<Self> {
@@ -135,6 +142,9 @@ impl LocalPlatform {
         let scrape = nba_scrapers::scrape_function(&clients, &config, upstreams, fetcher);
         let mut all: Vec<(&'static str, Function)> = vec![(nba_scrapers::SCRAPE_FUNCTION, scrape)];
         all.extend(nba_raw::functions(&clients, &config));
+        all.extend(nba_analytics::functions(&clients, &config));
+        all.extend(nba_precompute::functions(&clients, &config));
+        all.extend(nba_transitions::functions(&clients, &config));
 
         let mut functions = BTreeMap::new();
         let serve = |name: &'static str, function: Function| {
@@ -195,6 +205,39 @@ impl LocalPlatform {
         self.cloud
             .eventarc()
             .subscribe(&raw_bucket, ObjectFilter::all().excluding("quarantine/"), trigger)?;
+        self.push(
+            Topic::Phase2RawComplete,
+            ANALYTICS_TRIGGER,
+            nba_analytics::ANALYTICS_FUNCTION,
+            policy,
+        )?;
+        self.push(
+            Topic::Phase4Trigger,
+            PRECOMPUTE_TRIGGER,
+            nba_precompute::PRECOMPUTE_FUNCTION,
+            policy,
+        )?;
+        let transitions = nba_transitions::TRANSITIONS_FUNCTION;
+        self.push(
+            Topic::Phase3AnalyticsComplete,
+            TRANSITIONS_PHASE3_TRIGGER,
+            transitions,
+            policy,
+        )?;
+        self.push(
+            Topic::Phase4PrecomputeComplete,
+            TRANSITIONS_PHASE4_TRIGGER,
+            transitions,
+            policy,
+        )?;
+        Ok(())
+    }
+
+    /// A push subscription of `topic` to a running function, with the topic's dead-letter twin.
+    fn push(&self, topic: Topic, name: &str, function: &str, policy: DeliveryPolicy) -> anyhow::Result<()> {
+        let config = subscription(name, self.function_url(function)?, policy)
+            .with_dead_letter(self.names.dead_letter_topic(topic));
+        self.cloud.pubsub().subscribe_push(&self.names.topic(topic), config)?;
         Ok(())
     }
 

@@ -118,6 +118,8 @@ pub mod attributes {
     pub const PROCESSOR: &str = "processor_name";
     pub const STATUS: &str = "status";
     pub const GAME_DATE: &str = "game_date";
+    /// Phase-4 completions and triggers: `same_day` or `overnight` (see `RunMode`).
+    pub const RUN_MODE: &str = "run_mode";
 
     /// The attributes of a phase-completion message: the chain's correlation id, who
     /// published it, its status and game date (filterable by push subscriptions).

@@ -63,7 +63,9 @@ table! {
         personal_fouls: Option<i64> => [COUNT],
         plus_minus: Option<f64>,
         /// 100 · (FGA + 0.44·FTA + TOV) · (team minutes / 5) / (minutes · team (FGA + 0.44·FTA + TOV)).
-        usage_rate: Option<f64> => [Check::Range { min: 0.0, max: 100.0 }],
+        /// Not capped at 100: a player with a shot in his only minute legitimately
+        /// exceeds it, and a rejected row would lose the whole player-game.
+        usage_rate: Option<f64> => [Check::Range { min: 0.0, max: 1000.0 }],
         /// pts / (2 · (FGA + 0.44·FTA)).
         true_shooting_pct: Option<f64> => [Check::Range { min: 0.0, max: 1.5 }],
         /// (FGM + 0.5·3PM) / FGA.
@@ -206,7 +208,9 @@ table! {
         teammates_out: Option<i64>,
         /// The player's own latest injury status, when reported.
         injury_status: Option<String>,
-        /// The instant the context describes (the run's now, capped at tip).
+        /// The instant the context describes: the latest snapshot it used (line,
+        /// game line, injury report; all before tip), else tip − 2 h capped at the
+        /// run's now. Deterministic, so an identical recompute is unchanged.
         context_as_of: DateTime<Utc>,
         data_hash: String,
         processed_at: DateTime<Utc>,
@@ -243,6 +247,7 @@ table! {
         players_out: Option<i64>,
         /// Players of this team with a points line for the game.
         players_with_lines: i64,
+        /// As in `upcoming_player_game_context` (the same instant for both teams of a game).
         context_as_of: DateTime<Utc>,
         data_hash: String,
         processed_at: DateTime<Utc>,

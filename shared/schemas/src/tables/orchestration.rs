@@ -112,8 +112,47 @@ table! {
     }
 }
 
+table! {
+    /// Every evaluation of a phase transition (phase 3->4, phase 4->5): what was complete,
+    /// what was missing, and whether it fired. One row per (date, transition, mode, trigger,
+    /// decision): a redelivered message or a repeated tick deciding the same writes nothing;
+    /// one deciding differently (it fired what its first delivery left waiting) is kept.
+    pub struct PhaseTransitionDecision in Orchestration."phase_transition_decisions" {
+        partition_by: Some("game_date"),
+        cluster_by: ["transition", "decision"],
+        keys: ["game_date", "transition", "mode", "trigger_id", "decision"],
+        strategy: InsertNewOnly,
+        require_partition_filter: false,
+    }
+    columns {
+        decided_at: DateTime<Utc>,
+        /// The game date whose completions were evaluated.
+        game_date: NaiveDate,
+        /// phase3_to_phase4 or phase4_to_phase5.
+        transition: String => [Check::OneOf(&["phase3_to_phase4", "phase4_to_phase5"])],
+        /// same_day or overnight.
+        mode: String => [Check::OneOf(&["same_day", "overnight"])],
+        /// triggered, waiting, blocked or already_triggered.
+        decision: String => [Check::OneOf(&["triggered", "waiting", "blocked", "already_triggered"])],
+        reason: String,
+        /// Processors complete at the evaluation, as a JSON array.
+        completed: serde_json::Value,
+        /// Expected processors not complete yet, as a JSON array.
+        missing: serde_json::Value,
+        /// The game date the published trigger is for (phase 3->4 overnight: the next game date).
+        target_date: Option<NaiveDate>,
+        /// Share of the date's players with a quality-ready feature vector, when checked.
+        quality_ready_share: Option<f64>,
+        /// Pub/Sub message id of the completion, or `tick:<instant>` for a clock tick.
+        trigger_id: String => [Check::NonEmpty],
+        correlation_id: String,
+        execution_id: String,
+    }
+}
+
 pub const TABLES: &[&crate::TableSchema] = &[
     <ProcessorExecutionLog as crate::Table>::SCHEMA,
     <QuarantinedInput as crate::Table>::SCHEMA,
     <WorkflowDecision as crate::Table>::SCHEMA,
+    <PhaseTransitionDecision as crate::Table>::SCHEMA,
 ];

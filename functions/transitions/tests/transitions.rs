@@ -1,0 +1,631 @@
+//! The transitions function on the embedded cloud: redeliveries, timeouts on ticks, the
+//! quality gate, and exactly one trigger under concurrent completions.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+
+use async_trait::async_trait;
+use base64::Engine;
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use cloudevents::{EventBuilder, EventBuilderV10};
+use nba_cloud::embedded::{LocalCloud, LocalCloudOptions};
+use nba_cloud::{Clients, OutgoingMessage, PubSubError, Publisher, Warehouse};
+use nba_core::messages::{Phase4Trigger, Phase5Trigger, PhaseComplete, RunMode};
+use nba_core::{Config, Dataset, Topic};
+use nba_runtime::{CloudEventFunction, FunctionError, Invocation, RunStatus};
+use nba_schemas::{Column, ColumnType, TableSchema, WriteStrategy};
+use nba_transitions::tracking::{self, TrackingKey, Transition};
+use nba_transitions::{DecisionKind, TRANSITIONS_FUNCTION, TransitionTick, TransitionsFunction};
+use serde_json::{Value, json};
+
+const POST_GAME: [&str; 3] = [
+    "team_offense_game_summary",
+    "team_defense_game_summary",
+    "player_game_summary",
+];
+const PHASE4: [&str; 5] = [
+    "player_daily_cache",
+    "player_shot_zone_analysis",
+    "team_defense_zone_analysis",
+    "player_composite_factors",
+    "ml_feature_store",
+];
+
+struct Env {
+    _dir: tempfile::TempDir,
+    cloud: LocalCloud,
+    clients: Clients,
+    /// The function's clock, in seconds since the epoch.
+    now: Arc<AtomicI64>,
+}
+
+impl Env {
+    fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = LocalCloudOptions {
+            in_memory_warehouse: true,
+            ..Default::default()
+        };
+        let cloud = LocalCloud::open(dir.path(), opts).unwrap();
+        let clients = cloud.clients();
+        let now = Arc::new(AtomicI64::new(t0().timestamp()));
+        Env {
+            _dir: dir,
+            cloud,
+            clients,
+            now,
+        }
+    }
+
+    fn function(&self) -> TransitionsFunction {
+        self.function_with(self.clients.clone())
+    }
+
+    fn function_with(&self, clients: Clients) -> TransitionsFunction {
+        let now = self.now.clone();
+        let clock = Arc::new(move || DateTime::from_timestamp(now.load(Ordering::SeqCst), 0).unwrap());
+        TransitionsFunction::with_clock(clients, Config::default().names(), clock)
+    }
+
+    fn set_now(&self, t: DateTime<Utc>) {
+        self.now.store(t.timestamp(), Ordering::SeqCst);
+    }
+
+    fn journal<T: serde::de::DeserializeOwned>(&self, topic: Topic) -> Vec<(BTreeMap<String, String>, T)> {
+        self.cloud
+            .pubsub()
+            .journal(topic.id())
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.attributes, serde_json::from_value(e.json.unwrap()).unwrap()))
+            .collect()
+    }
+
+    fn phase4_triggers(&self) -> Vec<Phase4Trigger> {
+        self.journal(Topic::Phase4Trigger).into_iter().map(|(_, t)| t).collect()
+    }
+
+    fn phase5_triggers(&self) -> Vec<Phase5Trigger> {
+        self.journal(Topic::Phase5Trigger).into_iter().map(|(_, t)| t).collect()
+    }
+
+    /// (decision, count) of a date's decision rows.
+    async fn decisions(&self, date: NaiveDate) -> BTreeMap<String, i64> {
+        let sql = "SELECT decision, count(*) AS n FROM nba_orchestration.phase_transition_decisions \
+                   WHERE game_date = CAST(? AS DATE) GROUP BY decision";
+        let rows = match self.clients.warehouse.query(sql, vec![json!(date.to_string())]).await {
+            Ok(rows) => rows,
+            Err(e) if e.to_string().contains("does not exist") => return BTreeMap::new(),
+            Err(e) => panic!("{e}"),
+        };
+        rows.into_iter()
+            .map(|r| (r["decision"].as_str().unwrap().to_string(), r["n"].as_i64().unwrap()))
+            .collect()
+    }
+}
+
+impl Env {
+    async fn distinct_triggers(&self, date: NaiveDate) -> i64 {
+        let sql = "SELECT count(DISTINCT trigger_id) AS n FROM nba_orchestration.phase_transition_decisions \
+                   WHERE game_date = CAST(? AS DATE)";
+        let rows = self
+            .clients
+            .warehouse
+            .query(sql, vec![json!(date.to_string())])
+            .await
+            .unwrap();
+        rows[0]["n"].as_i64().unwrap()
+    }
+}
+
+fn t0() -> DateTime<Utc> {
+    "2025-01-11T05:00:00Z".parse().unwrap()
+}
+
+fn date(d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2025, 1, d).unwrap()
+}
+
+fn pubsub_event(topic: Topic, message_id: &str, body: &impl serde::Serialize, attrs: Value) -> cloudevents::Event {
+    let data = base64::engine::general_purpose::STANDARD.encode(serde_json::to_vec(body).unwrap());
+    EventBuilderV10::new()
+        .id(message_id)
+        .source(format!("//pubsub.googleapis.com/projects/local/topics/{}", topic.id()))
+        .ty("google.cloud.pubsub.topic.v1.messagePublished")
+        .data(
+            "application/json",
+            json!({"message": {"data": data, "messageId": message_id, "attributes": attrs}, "subscription": "s"}),
+        )
+        .build()
+        .unwrap()
+}
+
+fn completion(phase: u8, processor: &str, game_date: NaiveDate, message_id: &str) -> cloudevents::Event {
+    let body = PhaseComplete {
+        processor_name: processor.into(),
+        phase,
+        table: format!("nba_analytics.{processor}"),
+        game_date,
+        execution_id: format!("exec-{message_id}"),
+        correlation_id: format!("corr-{game_date}"),
+        status: "success".into(),
+        rows_written: 10,
+        rows_unchanged: 0,
+    };
+    let topic = match phase {
+        3 => Topic::Phase3AnalyticsComplete,
+        _ => Topic::Phase4PrecomputeComplete,
+    };
+    pubsub_event(topic, message_id, &body, json!({"correlation_id": body.correlation_id}))
+}
+
+fn inv() -> Invocation {
+    Invocation::new(TRANSITIONS_FUNCTION)
+}
+
+/// Schedule rows: one game on each date.
+async fn seed_schedule(warehouse: &dyn Warehouse, dates: &[NaiveDate]) {
+    let schema = <nba_schemas::tables::raw::NbacSchedule as nba_schemas::Table>::SCHEMA;
+    warehouse.ensure_table(schema).await.unwrap();
+    let rows = dates
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            json!({
+                "game_id": format!("00224{i:05}"), "game_date": d.to_string(),
+                "game_code": format!("{}_LAL_BOS", d.format("%Y%m%d")), "season": "2024-25",
+                "season_type": "Regular Season", "game_status": 1, "game_status_text": "7:30 pm ET",
+                "tip_time_utc": format!("{d}T23:30:00Z"), "home_team_id": 1610612738_i64,
+                "home_team_tricode": "BOS", "away_team_id": 1610612747_i64, "away_team_tricode": "LAL",
+                "home_score": null, "away_score": null, "arena_name": "TD Garden", "arena_city": null,
+                "is_neutral": false, "postponed_status": null, "game_label": null, "game_sub_label": null,
+                "source_file": "gs://raw/x.json", "data_hash": format!("h{i}"),
+                "processed_at": "2025-01-10T03:00:00Z",
+            })
+            .as_object()
+            .unwrap()
+            .clone()
+        })
+        .collect();
+    warehouse.merge(schema, rows).await.unwrap();
+}
+
+const fn column(name: &'static str, ty: ColumnType) -> Column {
+    Column {
+        name,
+        ty,
+        nullable: false,
+        description: "",
+        checks: &[],
+    }
+}
+
+/// Just the columns the quality gate reads (the real declarations belong to phases 3 and 4).
+static PLAYERS: TableSchema = TableSchema {
+    dataset: Dataset::Analytics,
+    name: "upcoming_player_game_context",
+    description: "",
+    columns: &[
+        column("game_date", ColumnType::Date),
+        column("player_lookup", ColumnType::String),
+    ],
+    partition_by: Some("game_date"),
+    cluster_by: &[],
+    keys: &["game_date", "player_lookup"],
+    strategy: WriteStrategy::InsertNewOnly,
+    require_partition_filter: false,
+};
+static FEATURES: TableSchema = TableSchema {
+    dataset: Dataset::Predictions,
+    name: "ml_feature_store",
+    description: "",
+    columns: &[
+        column("game_date", ColumnType::Date),
+        column("player_lookup", ColumnType::String),
+        column("is_quality_ready", ColumnType::Bool),
+    ],
+    partition_by: Some("game_date"),
+    cluster_by: &[],
+    keys: &["game_date", "player_lookup"],
+    strategy: WriteStrategy::MergeOnKeys,
+    require_partition_filter: false,
+};
+
+/// `players` players on the date, the first `ready` of them quality-ready.
+async fn seed_features(warehouse: &dyn Warehouse, d: NaiveDate, players: usize, ready: usize) {
+    warehouse.ensure_table(&PLAYERS).await.unwrap();
+    warehouse.ensure_table(&FEATURES).await.unwrap();
+    let row = |v: Value| v.as_object().unwrap().clone();
+    let people = (0..players)
+        .map(|i| row(json!({"game_date": d.to_string(), "player_lookup": format!("player{i}")})))
+        .collect();
+    warehouse.insert_new(&PLAYERS, people).await.unwrap();
+    let features = (0..players)
+        .map(|i| {
+            row(json!({"game_date": d.to_string(), "player_lookup": format!("player{i}"), "is_quality_ready": i < ready}))
+        })
+        .collect();
+    warehouse.merge(&FEATURES, features).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_redelivered_completion_changes_nothing() {
+    let env = Env::new();
+    let f = env.function();
+    let d = date(10);
+    let first = f
+        .call(&inv(), completion(3, "player_game_summary", d, "m1"))
+        .await
+        .unwrap();
+    assert_eq!(first.status, RunStatus::Success);
+    assert_eq!(first.rows_written, 1);
+    let key = TrackingKey {
+        transition: Transition::Phase3To4,
+        game_date: d,
+        mode: RunMode::Overnight,
+    };
+    let collection = Config::default().names().collection(tracking::COLLECTION);
+    let before = env
+        .clients
+        .state
+        .get(&collection, &key.document_id())
+        .await
+        .unwrap()
+        .unwrap();
+
+    env.set_now(t0() + TimeDelta::minutes(1));
+    let again = f
+        .call(&inv(), completion(3, "player_game_summary", d, "m1"))
+        .await
+        .unwrap();
+    assert!(again.message.unwrap().starts_with("redelivered message"));
+    assert_eq!(again.rows_written, 0, "no second decision row");
+    let after = env
+        .clients
+        .state
+        .get(&collection, &key.document_id())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(before, after, "the tracking document is untouched");
+    assert_eq!(env.decisions(d).await, BTreeMap::from([("waiting".to_string(), 1)]));
+    let record = &after.data["processors"]["player_game_summary"];
+    assert_eq!(record["deliveries"], 1);
+}
+
+#[tokio::test]
+async fn unknown_processors_and_other_events_are_skipped() {
+    let env = Env::new();
+    let f = env.function();
+    let out = f
+        .call(&inv(), completion(3, "some_new_summary", date(10), "m1"))
+        .await
+        .unwrap();
+    assert_eq!(out.status, RunStatus::Skipped);
+    // A phase-4 processor name on phase 3 is not awaited there either.
+    let out = f
+        .call(&inv(), completion(3, "ml_feature_store", date(10), "m2"))
+        .await
+        .unwrap();
+    assert_eq!(out.status, RunStatus::Skipped);
+    let bad = pubsub_event(Topic::Phase3AnalyticsComplete, "m3", &json!({"hello": 1}), json!({}));
+    assert!(matches!(f.call(&inv(), bad).await, Err(FunctionError::BadRequest(_))));
+}
+
+/// 20 concurrent deliveries (every processor of the transition, reruns and
+/// redeliveries among them) on one instance: exactly one trigger per date.
+async fn deliver_concurrently(f: &Arc<TransitionsFunction>, events: Vec<cloudevents::Event>) {
+    let handles: Vec<_> = events
+        .into_iter()
+        .map(|event| {
+            let f = f.clone();
+            tokio::spawn(async move { f.call(&inv(), event).await })
+        })
+        .collect();
+    for result in futures::future::join_all(handles).await {
+        let outcome = result.unwrap().unwrap();
+        assert_eq!(outcome.status, RunStatus::Success, "{outcome:?}");
+    }
+}
+
+fn twenty(phase: u8, processors: &[&str], d: NaiveDate) -> Vec<cloudevents::Event> {
+    (0..20)
+        .map(|i| {
+            // Every fourth delivery repeats the previous message (a redelivery).
+            let id = if i % 4 == 3 { i - 1 } else { i };
+            let processor = processors[id % processors.len()];
+            completion(phase, processor, d, &format!("{d}-p{phase}-{id}"))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn phase3_to_4_fires_exactly_once_under_twenty_concurrent_completions() {
+    let env = Env::new();
+    // Games on the 10th, 12th, 13th, 16th: overnight after the 10th is for the 12th.
+    seed_schedule(
+        env.clients.warehouse.as_ref(),
+        &[date(10), date(12), date(13), date(16)],
+    )
+    .await;
+    let f = Arc::new(env.function());
+    let dates = [date(10), date(12), date(13)];
+    for d in dates {
+        deliver_concurrently(&f, twenty(3, &POST_GAME, d)).await;
+    }
+    let triggers = env.phase4_triggers();
+    assert_eq!(triggers.len(), dates.len(), "{triggers:?}");
+    for (d, next) in [(date(10), date(12)), (date(12), date(13)), (date(13), date(16))] {
+        let fired: Vec<_> = triggers
+            .iter()
+            .filter(|t| t.correlation_id == format!("corr-{d}"))
+            .collect();
+        assert_eq!(fired.len(), 1, "{d}: {triggers:?}");
+        assert_eq!(fired[0].game_date, next);
+        assert_eq!(fired[0].mode, RunMode::Overnight);
+        assert_eq!(fired[0].completed.len(), 3);
+        let decisions = env.decisions(d).await;
+        assert_eq!(decisions.get("triggered"), Some(&1), "{d}: {decisions:?}");
+        // Rows for the 15 distinct messages; a redelivery adds one only if it decided otherwise.
+        assert_eq!(env.distinct_triggers(d).await, 15, "{d}");
+        assert!(decisions.values().sum::<i64>() < 20, "{d}: {decisions:?}");
+    }
+    // The same-day run of the 13th is its own transition: both of its processors fire it once.
+    let same_day = ["upcoming_player_game_context", "upcoming_team_game_context"];
+    deliver_concurrently(&f, twenty(3, &same_day, date(13))).await;
+    let same: Vec<_> = env
+        .phase4_triggers()
+        .into_iter()
+        .filter(|t| t.mode == RunMode::SameDay)
+        .collect();
+    assert_eq!(same.len(), 1);
+    assert_eq!(same[0].game_date, date(13));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn phase4_to_5_fires_exactly_once_under_twenty_concurrent_completions() {
+    let env = Env::new();
+    let f = Arc::new(env.function());
+    let dates = [date(10), date(11), date(12)];
+    for d in dates {
+        seed_features(env.clients.warehouse.as_ref(), d, 10, 9).await;
+        deliver_concurrently(&f, twenty(4, &PHASE4, d)).await;
+    }
+    let triggers = env.phase5_triggers();
+    assert_eq!(triggers.len(), dates.len(), "{triggers:?}");
+    for d in dates {
+        let fired: Vec<_> = triggers.iter().filter(|t| t.game_date == d).collect();
+        assert_eq!(fired.len(), 1, "{d}");
+        assert!((fired[0].quality_ready_share - 0.9).abs() < 1e-9);
+        assert_eq!(env.decisions(d).await.get("triggered"), Some(&1));
+    }
+    for (_, message) in env.journal::<Value>(Topic::Phase5Trigger) {
+        assert_eq!(contract_errors(&message), Vec::<String>::new());
+    }
+    let (attrs, _) = &env.journal::<Phase5Trigger>(Topic::Phase5Trigger)[0];
+    assert_eq!(attrs["run_mode"], "same_day");
+    assert_eq!(attrs["correlation_id"], "corr-2025-01-10");
+}
+
+#[tokio::test]
+async fn the_timeout_tier_fires_on_a_tick_and_only_once() {
+    let env = Env::new();
+    let f = env.function();
+    let d = date(10);
+    f.call(&inv(), completion(3, "player_game_summary", d, "a"))
+        .await
+        .unwrap();
+    f.call(&inv(), completion(3, "team_offense_game_summary", d, "b"))
+        .await
+        .unwrap();
+    assert!(env.phase4_triggers().is_empty());
+
+    let early = f.evaluate(d, t0() + TimeDelta::minutes(10)).await.unwrap();
+    assert_eq!(early.len(), 1);
+    assert_eq!(early[0].kind, DecisionKind::Waiting);
+    assert_eq!(early[0].missing, ["team_defense_game_summary"]);
+
+    // The tick as a Pub/Sub message (any subscription of the function takes it).
+    let tick = TransitionTick {
+        game_date: d,
+        now: t0() + TimeDelta::minutes(31),
+    };
+    let out = f
+        .call(
+            &inv(),
+            pubsub_event(Topic::Phase3AnalyticsComplete, "tick-1", &tick, json!({})),
+        )
+        .await
+        .unwrap();
+    assert!(out.message.as_deref().unwrap().contains("triggered"), "{out:?}");
+    let triggers = env.phase4_triggers();
+    assert_eq!(triggers.len(), 1);
+    assert!(triggers[0].reason.starts_with("timeout_partial"), "{triggers:?}");
+    // No schedule loaded: the next game date falls back to D+1.
+    assert_eq!(triggers[0].game_date, date(11));
+
+    let later = f.evaluate(d, t0() + TimeDelta::minutes(40)).await.unwrap();
+    assert_eq!(later[0].kind, DecisionKind::AlreadyTriggered);
+    f.call(&inv(), completion(3, "team_defense_game_summary", d, "c"))
+        .await
+        .unwrap();
+    assert_eq!(env.phase4_triggers().len(), 1);
+    let decisions = env.decisions(d).await;
+    assert_eq!(decisions.get("triggered"), Some(&1), "{decisions:?}");
+    assert_eq!(decisions.get("already_triggered"), Some(&2), "{decisions:?}");
+    // The same tick again writes no second row.
+    f.evaluate(d, t0() + TimeDelta::minutes(40)).await.unwrap();
+    assert_eq!(env.decisions(d).await, decisions);
+}
+
+#[tokio::test]
+async fn the_quality_gate_blocks_until_enough_players_are_ready() {
+    let env = Env::new();
+    let f = env.function();
+    let d = date(10);
+    for (i, p) in PHASE4.iter().enumerate() {
+        f.call(&inv(), completion(4, p, d, &format!("q{i}"))).await.unwrap();
+    }
+    let blocked = f.evaluate(d, t0()).await.unwrap();
+    assert_eq!(blocked[0].kind, DecisionKind::Blocked);
+    assert!(blocked[0].reason.contains("does not exist"), "{blocked:?}");
+
+    seed_features(env.clients.warehouse.as_ref(), d, 10, 7).await;
+    let low = f.evaluate(d, t0() + TimeDelta::minutes(5)).await.unwrap();
+    assert_eq!(low[0].kind, DecisionKind::Blocked);
+    assert!(low[0].reason.contains("7 of 10"), "{low:?}");
+    assert_eq!(low[0].quality_ready_share, Some(0.7));
+    assert!(env.phase5_triggers().is_empty());
+
+    seed_features(env.clients.warehouse.as_ref(), d, 10, 8).await;
+    let ok = f.evaluate(d, t0() + TimeDelta::minutes(10)).await.unwrap();
+    assert_eq!(ok[0].kind, DecisionKind::Triggered, "{ok:?}");
+    let triggers = env.phase5_triggers();
+    assert_eq!(triggers.len(), 1);
+    assert_eq!(triggers[0].completed.len(), 5);
+    assert!((triggers[0].quality_ready_share - 0.8).abs() < 1e-9);
+}
+
+#[tokio::test]
+async fn overnight_phase4_runs_are_tracked_apart_by_the_run_mode_attribute() {
+    let env = Env::new();
+    let f = env.function();
+    let d = date(12);
+    seed_features(env.clients.warehouse.as_ref(), d, 4, 4).await;
+    let body = |p: &str| PhaseComplete {
+        processor_name: p.into(),
+        phase: 4,
+        table: format!("nba_precompute.{p}"),
+        game_date: d,
+        execution_id: "e".into(),
+        correlation_id: "c".into(),
+        status: "success".into(),
+        rows_written: 1,
+        rows_unchanged: 0,
+    };
+    for (i, p) in PHASE4.iter().enumerate() {
+        let event = pubsub_event(
+            Topic::Phase4PrecomputeComplete,
+            &format!("o{i}"),
+            &body(p),
+            json!({"run_mode": "overnight"}),
+        );
+        f.call(&inv(), event).await.unwrap();
+    }
+    // The last same-day one alone does not fire the same-day run.
+    f.call(&inv(), completion(4, "ml_feature_store", d, "s1"))
+        .await
+        .unwrap();
+    let journal = env.journal::<Phase5Trigger>(Topic::Phase5Trigger);
+    assert_eq!(journal.len(), 1);
+    assert_eq!(journal[0].0["run_mode"], "overnight");
+}
+
+/// Fails its first `fail` publishes, then publishes through.
+struct FlakyPublisher {
+    inner: Arc<dyn Publisher>,
+    fail: AtomicUsize,
+}
+
+#[async_trait]
+impl Publisher for FlakyPublisher {
+    async fn publish(&self, topic: &str, message: OutgoingMessage) -> Result<String, PubSubError> {
+        if self.fail.load(Ordering::SeqCst) > 0 {
+            self.fail.fetch_sub(1, Ordering::SeqCst);
+            return Err(PubSubError::Publish {
+                topic: topic.into(),
+                reason: "unavailable".into(),
+            });
+        }
+        self.inner.publish(topic, message).await
+    }
+}
+
+#[tokio::test]
+async fn a_failed_publish_gives_the_claim_back_and_the_redelivery_fires() {
+    let env = Env::new();
+    let mut clients = env.clients.clone();
+    clients.publisher = Arc::new(FlakyPublisher {
+        inner: env.clients.publisher.clone(),
+        fail: AtomicUsize::new(1),
+    });
+    let f = env.function_with(clients);
+    let d = date(10);
+    let upcoming = ["upcoming_player_game_context", "upcoming_team_game_context"];
+    f.call(&inv(), completion(3, upcoming[0], d, "u1")).await.unwrap();
+    let err = f.call(&inv(), completion(3, upcoming[1], d, "u2")).await.unwrap_err();
+    assert!(matches!(err, FunctionError::Transient(_)), "{err:?}");
+    assert!(env.phase4_triggers().is_empty());
+    assert!(!env.decisions(d).await.contains_key("triggered"));
+    // Pub/Sub redelivers the same message: recorded already, but the evaluation fires.
+    let out = f.call(&inv(), completion(3, upcoming[1], d, "u2")).await.unwrap();
+    assert!(out.message.unwrap().contains("triggered"));
+    let triggers = env.phase4_triggers();
+    assert_eq!(triggers.len(), 1);
+    assert_eq!((triggers[0].game_date, triggers[0].mode), (d, RunMode::SameDay));
+}
+
+/// Violations of `events/messages/nba-phase5-trigger.schema.json`.
+fn contract_errors(message: &Value) -> Vec<String> {
+    let events = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/messages");
+    let read =
+        |name: &str| -> Value { serde_json::from_str(&std::fs::read_to_string(events.join(name)).unwrap()).unwrap() };
+    let validator = jsonschema::validator_for(&read("nba-phase5-trigger.schema.json")).unwrap();
+    validator
+        .iter_errors(message)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn the_phase5_trigger_sample_meets_its_contract() {
+    let events = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/messages");
+    let sample = std::fs::read_to_string(events.join("nba-phase5-trigger.sample.json")).unwrap();
+    let sample: Value = serde_json::from_str(&sample).unwrap();
+    assert_eq!(contract_errors(&sample), Vec::<String>::new());
+    // And the sample is what the type serialises.
+    let typed: Phase5Trigger = serde_json::from_value(sample.clone()).unwrap();
+    assert_eq!(serde_json::to_value(typed).unwrap(), sample);
+}
+
+#[tokio::test]
+async fn a_claim_whose_holder_died_before_publishing_is_taken_over() {
+    let env = Env::new();
+    let f = env.function();
+    let d = date(10);
+    f.call(&inv(), completion(3, "upcoming_player_game_context", d, "u1"))
+        .await
+        .unwrap();
+    f.call(&inv(), completion(3, "upcoming_team_game_context", d, "u2"))
+        .await
+        .unwrap();
+    assert_eq!(env.phase4_triggers().len(), 1);
+    let key = TrackingKey {
+        transition: Transition::Phase3To4,
+        game_date: d,
+        mode: RunMode::SameDay,
+    };
+    let collection = Config::default().names().collection(tracking::COLLECTION);
+    let state = env.clients.state.as_ref();
+    let mut doc = state.get(&collection, &key.document_id()).await.unwrap().unwrap().data;
+    // A holder that claimed a minute ago and has not published yet is still at work.
+    doc["triggered"]["published"] = json!(false);
+    doc["triggered"]["execution_id"] = json!("dead");
+    doc["triggered"]["claimed_at"] = json!((Utc::now() - TimeDelta::minutes(1)).to_rfc3339());
+    state
+        .set(&collection, &key.document_id(), doc.clone(), None)
+        .await
+        .unwrap();
+    let busy = f.evaluate(d, t0() + TimeDelta::minutes(1)).await.unwrap();
+    assert_eq!(busy[0].kind, DecisionKind::AlreadyTriggered);
+    assert_eq!(env.phase4_triggers().len(), 1);
+    // One that claimed ten minutes ago died: the next evaluation fires in its place.
+    doc["triggered"]["claimed_at"] = json!((Utc::now() - TimeDelta::minutes(10)).to_rfc3339());
+    state.set(&collection, &key.document_id(), doc, None).await.unwrap();
+    let taken = f.evaluate(d, t0() + TimeDelta::minutes(2)).await.unwrap();
+    assert_eq!(taken[0].kind, DecisionKind::Triggered, "{taken:?}");
+    assert_eq!(env.phase4_triggers().len(), 2);
+    let after = f.evaluate(d, t0() + TimeDelta::minutes(3)).await.unwrap();
+    assert_eq!(after[0].kind, DecisionKind::AlreadyTriggered);
+}
