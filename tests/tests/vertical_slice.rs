@@ -162,9 +162,35 @@ async fn a_day_runs_the_workflow_loads_the_schedule_and_reruns_change_nothing() 
     assert_rows_announced_once(&platform, &phase2).await;
     let finalized = journal(&platform.cloud, &nba_cloud::embedded::LocalEventarc::topic_for(&bucket));
     assert_eq!(finalized.len(), scraper_runs);
+    let phase3 = journal(&platform.cloud, &names.topic(Topic::Phase3AnalyticsComplete));
+    let phase4_triggers = journal(&platform.cloud, &names.topic(Topic::Phase4Trigger));
+    let phase4 = journal(&platform.cloud, &names.topic(Topic::Phase4PrecomputeComplete));
+    // Phase 3 ran for the day, and each phase-4 run (same-day for tonight, overnight
+    // for the next game date) was triggered exactly once.
+    assert!(!phase3.is_empty() && !phase4.is_empty());
+    let mut runs: Vec<(String, String)> = phase4_triggers
+        .iter()
+        .map(|t| {
+            (
+                t["game_date"].as_str().unwrap().to_string(),
+                t["mode"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    runs.sort();
+    assert_eq!(
+        runs,
+        [
+            ("2025-01-10".to_string(), "same_day".to_string()),
+            ("2025-01-11".to_string(), "overnight".to_string())
+        ]
+    );
     for (messages, schema) in [
         (&phase1, "messages/nba-phase1-scrapers-complete.schema.json"),
         (&phase2, "messages/nba-phase2-raw-complete.schema.json"),
+        (&phase3, "messages/nba-phase3-analytics-complete.schema.json"),
+        (&phase4_triggers, "messages/nba-phase4-trigger.schema.json"),
+        (&phase4, "messages/nba-phase4-precompute-complete.schema.json"),
         (&finalized, "cloudevents/storage-object-finalized.schema.json"),
     ] {
         for m in messages.iter() {
