@@ -1,0 +1,99 @@
+//! What a prediction system is: a pure function from what is known before a game
+//! to a points prediction with a confidence and the factors that moved it.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// One of the player's past games (from `nba_analytics.player_game_summary`),
+/// always strictly before the predicted game's date.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PastGame {
+    pub game_date: NaiveDate,
+    pub opponent_tricode: String,
+    pub is_home: bool,
+    /// None for a DNP.
+    pub minutes: Option<f64>,
+    pub points: Option<i64>,
+    /// Days since the previous game (None for the first).
+    pub days_rest: Option<i64>,
+    /// The points line of that game, when one existed.
+    pub points_line: Option<f64>,
+}
+
+/// Everything a system may look at for one player and game.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PredictionInput {
+    pub game_date: NaiveDate,
+    pub game_id: String,
+    pub player_lookup: String,
+    pub team_tricode: String,
+    pub opponent_tricode: String,
+    pub is_home: bool,
+    /// Feature set version of `features` (checked against a model's contract).
+    pub feature_set_version: String,
+    /// The feature vector by name (`nba_features::FEATURES` names).
+    pub features: BTreeMap<String, f64>,
+    /// Names of features that were defaulted (not computed).
+    pub defaulted: Vec<String>,
+    /// The player's games before `game_date`, oldest first.
+    pub history: Vec<PastGame>,
+    /// The line the recommendation is made against, if any.
+    pub line: Option<f64>,
+    /// Recent graded performance per system id (for the performance-weighted
+    /// ensemble): mean absolute error over a trailing window of graded days
+    /// strictly before `game_date`, and how many predictions it covers.
+    pub recent_performance: BTreeMap<String, RecentPerformance>,
+}
+
+impl PredictionInput {
+    /// A feature by name; `None` when the vector does not hold it.
+    pub fn feature(&self, name: &str) -> Option<f64> {
+        self.features.get(name).copied()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RecentPerformance {
+    pub mae: f64,
+    pub predictions: u64,
+}
+
+/// A system's answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SystemPrediction {
+    pub system_id: String,
+    pub system_version: String,
+    pub predicted_points: f64,
+    /// 0–1.
+    pub confidence: f64,
+    /// What moved the prediction, e.g. ("fatigue", -0.8), for explanations.
+    pub factors: Vec<(String, f64)>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SystemError {
+    #[error("not enough history: needs {needed} games, has {have}")]
+    NotEnoughHistory { needed: usize, have: usize },
+    #[error("feature {0} is missing from the vector")]
+    MissingFeature(String),
+    #[error("model: {0}")]
+    Model(String),
+}
+
+/// A prediction system. Systems are pure (no I/O): the worker gathers the input.
+pub trait PredictionSystem: Send + Sync {
+    /// Stable id, e.g. `moving_average`.
+    fn system_id(&self) -> &'static str;
+    /// Version of the logic or the model artifact, e.g. `ma-1` or `gbt-sq-2025-01-09`.
+    fn version(&self) -> String;
+    fn predict(&self, input: &PredictionInput) -> Result<SystemPrediction, SystemError>;
+}
+
+/// A system that combines other systems' predictions for the same input.
+pub trait EnsembleSystem: Send + Sync {
+    fn system_id(&self) -> &'static str;
+    fn version(&self) -> String;
+    fn combine(&self, input: &PredictionInput, members: &[SystemPrediction]) -> Result<SystemPrediction, SystemError>;
+}
