@@ -1,7 +1,9 @@
 //! Every table of the platform, by dataset.
 pub mod analytics;
+pub mod grading;
 pub mod orchestration;
 pub mod precompute;
+pub mod prediction_output;
 pub mod predictions;
 pub mod raw;
 pub mod raw_balldontlie;
@@ -19,6 +21,8 @@ pub fn registry() -> Vec<&'static TableSchema> {
     all.extend(analytics::TABLES);
     all.extend(precompute::TABLES);
     all.extend(predictions::TABLES);
+    all.extend(prediction_output::TABLES);
+    all.extend(grading::TABLES);
     all.extend(raw::TABLES);
     all.extend(raw_nba_com::TABLES);
     all.extend(raw_balldontlie::TABLES);
