@@ -151,6 +151,9 @@ pub async fn run_day(platform: &LocalPlatform, date: NaiveDate, progress: &Progr
         progress.set_message(format!("{date} after the games: box scores and game logs"));
         ticks.push((post, platform.tick(date, post, &correlation_id).await?));
         platform.settle().await;
+        progress.set_message(format!("{date} grading tonight's predictions"));
+        platform.grade(date, &correlation_id).await?;
+        platform.settle().await;
     }
     progress.inc(1);
     progress.finish_and_clear();

@@ -39,6 +39,25 @@ enum Command {
         /// Deliver every message and event twice (idempotency drill).
         #[arg(long)]
         duplicate_deliveries: bool,
+        /// First day of history to replay before `--date` (default: the season's opening
+        /// night; days replayed before are skipped). `--from` = `--date` runs one day alone.
+        #[arg(long)]
+        from: Option<NaiveDate>,
+    },
+    /// Walk-forward evaluation of every prediction system over a date range: the
+    /// season is replayed first (resumable), then each date is predicted from what was
+    /// known before it and graded. Prints, and writes JSON + a PNG chart to `--out`.
+    Evaluate {
+        #[arg(long)]
+        from: NaiveDate,
+        #[arg(long)]
+        to: NaiveDate,
+        /// Season dataset (another season's directory works the same way). Its replay
+        /// is kept under `<data dir>/eval/<dataset name>` unless --data-dir is given.
+        #[arg(long, default_value = "data/season-2024-25")]
+        dataset: PathBuf,
+        #[arg(long, default_value = "evaluation")]
+        out: PathBuf,
     },
     /// Replay a date range through the scrapers and raw processors (resumable: days
     /// finished by an earlier run are skipped).
@@ -134,14 +153,18 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             date,
             dataset,
             duplicate_deliveries,
+            from,
         } => {
-            run(
-                config,
-                date.unwrap_or_else(nba_core::time::today_et),
-                dataset,
-                duplicate_deliveries,
-            )
-            .await
+            let date = date.unwrap_or_else(nba_core::time::today_et);
+            run(config, date, from, dataset, duplicate_deliveries).await
+        }
+        Command::Evaluate { from, to, dataset, out } => {
+            let mut config = config;
+            if cli.data_dir.is_none() {
+                let name = dataset.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+                config.data_dir = config.data_dir.join("eval").join(name);
+            }
+            evaluate(config, from, to, dataset, out).await
         }
         Command::Backfill {
             from,
@@ -210,7 +233,11 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 fn open_warehouse(config: &Config) -> anyhow::Result<DuckDbWarehouse> {
-    let path = config.env_dir().join("warehouse.duckdb");
+    open_warehouse_at(&config.env_dir())
+}
+
+fn open_warehouse_at(env_dir: &std::path::Path) -> anyhow::Result<DuckDbWarehouse> {
+    let path = env_dir.join("warehouse.duckdb");
     anyhow::ensure!(
         path.exists(),
         "no local warehouse at {} yet: run `nba run` first",
@@ -250,27 +277,90 @@ async fn backfill(
     })
 }
 
+/// The season's opening night for `date` in `dataset`.
+fn opening_night(dataset: &std::path::Path, date: NaiveDate) -> anyhow::Result<Option<NaiveDate>> {
+    let season = nba_replay::Dataset::open(dataset).with_context(|| format!("opening {}", dataset.display()))?;
+    Ok(season.opening_night(date))
+}
+
+/// Replays the season's history up to the day before `date` (resumable), so the day
+/// itself runs with the rolling features and graded results a live day would have.
+async fn replay_history(
+    platform: &LocalPlatform,
+    from: NaiveDate,
+    date: NaiveDate,
+) -> anyhow::Result<nba_cli::backfill::BackfillReport> {
+    let Some(last) = date.pred_opt().filter(|d| *d >= from) else {
+        return Ok(Default::default());
+    };
+    let progress = progress_bar("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} days of history, eta {eta} {msg}");
+    nba_cli::backfill::backfill(platform, from, last, &progress).await
+}
+
 async fn run(
     config: Config,
     date: NaiveDate,
+    from: Option<NaiveDate>,
     dataset: PathBuf,
     duplicate_deliveries: bool,
 ) -> anyhow::Result<ExitCode> {
-    let progress = progress_bar("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}");
-    progress.set_message("starting the local cloud, the functions and the replay upstream");
+    let from = match from {
+        Some(from) => from,
+        None => opening_night(&dataset, date)?.unwrap_or(date),
+    };
     let data_dir = config.env_dir();
     let log_file = log_to_file(&data_dir)?;
     let options = PlatformOptions::replay(config, dataset, duplicate_deliveries);
     let platform = LocalPlatform::start(options).await?;
-    let report = run_day(&platform, date, &progress).await?;
+    let result = async {
+        let history = replay_history(&platform, from, date).await?;
+        let progress = progress_bar("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}");
+        let report = run_day(&platform, date, &progress).await?;
+        anyhow::Ok((history, report))
+    }
+    .await;
     platform.shutdown().await;
+    let (history, report) = result?;
+    if !history.days_run.is_empty() || !history.days_skipped.is_empty() {
+        print!("{}", history.render());
+    }
     print!("{}", report.render(&data_dir));
     println!("  function logs {} (Cloud Logging JSON lines)", log_file.display());
-    Ok(if report.succeeded() {
+    Ok(if report.succeeded() && history.failures().is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
+}
+
+async fn evaluate(
+    config: Config,
+    from: NaiveDate,
+    to: NaiveDate,
+    dataset: PathBuf,
+    out: PathBuf,
+) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(from <= to, "--from {from} is after --to {to}");
+    let opening = opening_night(&dataset, from)?
+        .with_context(|| format!("{} has no regular season before {from}", dataset.display()))?;
+    let data_dir = config.env_dir();
+    log_to_file(&data_dir)?;
+    let platform = LocalPlatform::start(PlatformOptions::replay(config, dataset, false)).await?;
+    let progress = progress_bar("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} days replayed, eta {eta} {msg}");
+    let replay = nba_cli::backfill::backfill(&platform, opening, to, &progress).await;
+    platform.shutdown().await;
+    let replay = replay?;
+    print!("{}", replay.render());
+    anyhow::ensure!(replay.failures().is_empty(), "the replay had failures: not evaluating on incomplete data");
+    let warehouse = open_warehouse_at(&data_dir)?;
+    let opts = nba_grading::evaluate::EvaluateOptions {
+        out_dir: Some(out.clone()),
+        ..Default::default()
+    };
+    let report = nba_grading::evaluate::evaluate(&warehouse, from, to, &opts).await?;
+    print!("{}", nba_grading::evaluate::report::table(&report));
+    println!("written to {}", out.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The functions run in this process: their structured logs go to a file, so the

@@ -145,6 +145,8 @@ impl LocalPlatform {
         all.extend(nba_analytics::functions(&clients, &config));
         all.extend(nba_precompute::functions(&clients, &config));
         all.extend(nba_transitions::functions(&clients, &config));
+        all.extend(nba_predictions::functions(&clients, &config));
+        all.extend(nba_grading::functions(&clients, &config));
 
         let mut functions = BTreeMap::new();
         let serve = |name: &'static str, function: Function| {
@@ -366,6 +368,24 @@ impl LocalPlatform {
             body[*key] = serde_json::json!(value);
         }
         self.post(&url, &body, correlation_id, 4).await
+    }
+
+    /// Publishes `nba-grading-trigger` for `date` (Cloud Scheduler's job in the cloud,
+    /// once the night's games are final).
+    pub async fn grade(&self, date: NaiveDate, correlation_id: &CorrelationId) -> anyhow::Result<()> {
+        let trigger = nba_grading::GradingTrigger {
+            game_date: date,
+            correlation_id: correlation_id.to_string(),
+        };
+        let attrs = nba_core::messages::attributes::completion(correlation_id.as_str(), "scheduler", "success", date);
+        self.clients
+            .publisher
+            .publish(
+                &self.names.topic(Topic::GradingTrigger),
+                nba_cloud::OutgoingMessage::json(&trigger, attrs),
+            )
+            .await?;
+        Ok(())
     }
 
     /// Waits until no message or event is pending or in flight.

@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use nba_upstream::balldontlie::{games::decode_games, stats::decode_stats};
 use nba_upstream::espn::scoreboard::decode_scoreboard;
 use nba_upstream::nba_cdn::decode_boxscore;
@@ -840,4 +840,12 @@ async fn player_index_lists_the_season_point_in_time() {
     );
     let (status, _) = get(&format!("{base}/stats/playerindex?LeagueID=00&Season=1999")).await;
     assert_eq!(status, 400);
+}
+
+#[test]
+fn opening_night_of_the_season_a_date_falls_in() {
+    let d = bundled();
+    assert_eq!(d.opening_night(t("2025-01-10T12:00:00Z").date_naive()), NaiveDate::from_ymd_opt(2024, 10, 22));
+    // Before any regular-season game: none.
+    assert_eq!(d.opening_night(NaiveDate::from_ymd_opt(2024, 9, 1).unwrap()), None);
 }

@@ -52,6 +52,38 @@ impl PredictionInput {
     pub fn feature(&self, name: &str) -> Option<f64> {
         self.features.get(name).copied()
     }
+
+    /// Whether the feature store had to default this feature (it was not computed).
+    pub fn is_defaulted(&self, name: &str) -> bool {
+        self.defaulted.iter().any(|d| d == name)
+    }
+
+    /// A feature that was actually computed: `None` when it is absent or defaulted.
+    pub fn computed_feature(&self, name: &str) -> Option<f64> {
+        self.feature(name).filter(|v| v.is_finite() && !self.is_defaulted(name))
+    }
+
+    /// The history strictly before `game_date`, oldest first. Systems read history only
+    /// through this (or [`Self::played_before`]): the filter is repeated here, defensively,
+    /// so a caller handing over too much history cannot leak the outcome into a prediction.
+    pub fn history_before(&self) -> impl Iterator<Item = &PastGame> + '_ {
+        self.history.iter().filter(move |g| g.game_date < self.game_date)
+    }
+
+    /// Played games (minutes > 0 and points known) strictly before `game_date`, oldest first.
+    pub fn played_before(&self) -> Vec<&PastGame> {
+        self.history_before().filter(|g| g.played_points().is_some()).collect()
+    }
+}
+
+impl PastGame {
+    /// Points of a played game; `None` for a DNP or an unknown score.
+    pub fn played_points(&self) -> Option<f64> {
+        match (self.minutes, self.points) {
+            (Some(m), Some(p)) if m > 0.0 => Some(p as f64),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -1,0 +1,42 @@
+//! Why grading could not finish, and how the runtime should answer it.
+
+use nba_cloud::WarehouseError;
+use nba_runtime::FunctionError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GradingError {
+    #[error("reading {what}: {source}")]
+    Read { what: String, source: WarehouseError },
+    /// A stored row that does not read as expected: a bug upstream of here.
+    #[error("a row of {table} does not read: {reason}")]
+    BadRow { table: String, reason: String },
+    #[error("writing {table}: {source}")]
+    Write { table: String, source: WarehouseError },
+}
+
+impl GradingError {
+    pub fn read(what: impl Into<String>) -> impl FnOnce(WarehouseError) -> GradingError {
+        let what = what.into();
+        move |source| GradingError::Read { what, source }
+    }
+}
+
+/// A refused or malformed statement is a bug here and would fail the same way again.
+fn retryable(e: &WarehouseError) -> bool {
+    !matches!(
+        e,
+        WarehouseError::NotReadOnly(_) | WarehouseError::PartitionFilterRequired { .. }
+    )
+}
+
+impl From<GradingError> for FunctionError {
+    fn from(e: GradingError) -> Self {
+        let text = e.to_string();
+        match &e {
+            GradingError::Read { source, .. } | GradingError::Write { source, .. } if retryable(source) => {
+                FunctionError::Transient(text)
+            }
+            _ => FunctionError::Internal(text),
+        }
+    }
+}

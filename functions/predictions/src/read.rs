@@ -1,0 +1,236 @@
+//! Reads from the warehouse: tonight's context, feature vectors, history, recent
+//! per-system performance and fallback lines. Read-only SQL with positional `?`.
+//!
+//! A table that does not exist yet reads as empty: the grading table, for one, only
+//! appears once grading has run, and a fallback source may never have been loaded.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use nba_cloud::{Warehouse, WarehouseError};
+use nba_schemas::Table;
+use nba_schemas::tables::analytics::{PlayerGameSummary, UpcomingPlayerGameContext};
+use nba_schemas::tables::predictions::MlFeatureStore;
+use nba_schemas::tables::raw_odds::BettingprosPlayerProp;
+use nba_systems::{PastGame, RecentPerformance};
+use serde_json::{Value, json};
+
+use crate::error::PredictionError;
+
+/// Graded days that make a system's recent performance.
+pub const PERFORMANCE_WINDOW_DAYS: i64 = 14;
+/// The points market of prop tables.
+pub const POINTS_MARKET: &str = "player_points";
+/// BettingPros' consensus "book": a blend, so its line is `estimated`.
+pub const CONSENSUS_BOOK: &str = "bettingpros_consensus";
+/// Bookmakers preferred for a fallback line, best first (same order as phase 3's
+/// choice of `current_line`); any other book after these, the consensus last.
+pub const PREFERRED_BOOKMAKERS: &[&str] = &[
+    "draftkings",
+    "fanduel",
+    "betmgm",
+    "williamhill_us",
+    "espnbet",
+    "fanatics",
+    "betrivers",
+    "bovada",
+    "betonlineag",
+];
+
+/// Runs a query; a missing table reads as no rows.
+pub async fn query_or_empty(
+    warehouse: &dyn Warehouse,
+    sql: &str,
+    params: Vec<Value>,
+) -> Result<Vec<nba_schemas::Row>, PredictionError> {
+    match warehouse.query(sql, params).await {
+        Ok(rows) => Ok(rows),
+        Err(WarehouseError::Query { reason }) if is_missing_table(&reason) => Ok(Vec::new()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn is_missing_table(reason: &str) -> bool {
+    let r = reason.to_ascii_lowercase();
+    r.contains("does not exist") || r.contains("not found")
+}
+
+/// Typed rows of `SELECT *` queries.
+pub async fn typed<T: Table>(
+    warehouse: &dyn Warehouse,
+    sql: &str,
+    params: Vec<Value>,
+) -> Result<Vec<T>, PredictionError> {
+    query_or_empty(warehouse, sql, params)
+        .await?
+        .into_iter()
+        .map(|row| T::from_row(row).map_err(|e| PredictionError::corrupt(T::SCHEMA.qualified_name(), e)))
+        .collect()
+}
+
+pub async fn context(
+    warehouse: &dyn Warehouse,
+    date: NaiveDate,
+) -> Result<Vec<UpcomingPlayerGameContext>, PredictionError> {
+    let sql = "SELECT * FROM nba_analytics.upcoming_player_game_context WHERE game_date = CAST(? AS DATE) \
+               ORDER BY player_lookup";
+    typed(warehouse, sql, vec![json!(date.to_string())]).await
+}
+
+/// The date's feature vectors by player.
+pub async fn feature_rows(
+    warehouse: &dyn Warehouse,
+    date: NaiveDate,
+) -> Result<BTreeMap<String, MlFeatureStore>, PredictionError> {
+    let sql = "SELECT * FROM nba_predictions.ml_feature_store WHERE game_date = CAST(? AS DATE)";
+    let rows: Vec<MlFeatureStore> = typed(warehouse, sql, vec![json!(date.to_string())]).await?;
+    Ok(rows.into_iter().map(|r| (r.player_lookup.clone(), r)).collect())
+}
+
+pub async fn feature_row(
+    warehouse: &dyn Warehouse,
+    date: NaiveDate,
+    player: &str,
+) -> Result<Option<MlFeatureStore>, PredictionError> {
+    let sql = "SELECT * FROM nba_predictions.ml_feature_store WHERE game_date = CAST(? AS DATE) AND player_lookup = ?";
+    let rows: Vec<MlFeatureStore> = typed(warehouse, sql, vec![json!(date.to_string()), json!(player)]).await?;
+    Ok(rows.into_iter().next())
+}
+
+/// `{name: value}` of a stored vector (`{name: {value, quality, source}}`).
+pub fn feature_values(row: &MlFeatureStore) -> BTreeMap<String, f64> {
+    let Some(map) = row.features.as_object() else {
+        return BTreeMap::new();
+    };
+    map.iter()
+        .filter_map(|(name, f)| {
+            let v = f.get("value").and_then(Value::as_f64).or_else(|| f.as_f64())?;
+            Some((name.clone(), v))
+        })
+        .collect()
+}
+
+/// Names of the features that took their default.
+pub fn defaulted(row: &MlFeatureStore) -> Vec<String> {
+    row.defaulted_features
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+
+/// The player's games strictly before `before`, oldest first.
+pub async fn history(
+    warehouse: &dyn Warehouse,
+    player: &str,
+    before: NaiveDate,
+) -> Result<Vec<PastGame>, PredictionError> {
+    let sql = "SELECT * FROM nba_analytics.player_game_summary WHERE player_lookup = ? AND game_date < CAST(? AS DATE) \
+               ORDER BY game_date";
+    let rows: Vec<PlayerGameSummary> = typed(warehouse, sql, vec![json!(player), json!(before.to_string())]).await?;
+    let mut previous: Option<NaiveDate> = None;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let days_rest = previous.map(|p| (r.game_date - p).num_days());
+            previous = Some(r.game_date);
+            PastGame {
+                game_date: r.game_date,
+                opponent_tricode: r.opponent_tricode,
+                is_home: r.is_home,
+                minutes: if r.is_dnp { None } else { r.minutes },
+                points: r.points,
+                days_rest,
+                points_line: r.points_line,
+            }
+        })
+        .collect())
+}
+
+/// Per system: MAE over the graded days of the window before `before`, weighted by
+/// the graded count. Empty when grading has not run (no table) — never an error.
+pub async fn recent_performance(
+    warehouse: &dyn Warehouse,
+    before: NaiveDate,
+) -> Result<BTreeMap<String, RecentPerformance>, PredictionError> {
+    let from = before - TimeDelta::days(PERFORMANCE_WINDOW_DAYS);
+    let sql = "SELECT system_id, sum(mae * graded) / sum(graded) AS mae, sum(graded) AS predictions \
+               FROM nba_predictions.system_daily_performance \
+               WHERE game_date < CAST(? AS DATE) AND game_date >= CAST(? AS DATE) AND mae IS NOT NULL AND graded > 0 \
+               GROUP BY system_id";
+    let rows = match query_or_empty(warehouse, sql, vec![json!(before.to_string()), json!(from.to_string())]).await {
+        Ok(rows) => rows,
+        Err(e) => {
+            // A grading table of another shape must not stop predictions: no weights then.
+            tracing::warn!(error = %e, "recent system performance unreadable; ensembles get no weights");
+            Vec::new()
+        }
+    };
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let id = r.get("system_id")?.as_str()?.to_string();
+            let mae = r.get("mae")?.as_f64()?;
+            let predictions = r.get("predictions")?.as_f64()? as u64;
+            Some((id, RecentPerformance { mae, predictions }))
+        })
+        .collect())
+}
+
+/// A line from the fallback source (BettingPros props).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FallbackLine {
+    pub line: f64,
+    pub bookmaker: String,
+    pub snapshot_at: DateTime<Utc>,
+}
+
+/// Per player: the preferred book's main points line at its latest snapshot before `cutoff`.
+pub async fn fallback_lines(
+    warehouse: &dyn Warehouse,
+    date: NaiveDate,
+    cutoff: DateTime<Utc>,
+) -> Result<BTreeMap<String, FallbackLine>, PredictionError> {
+    let sql = "SELECT * FROM nba_raw.bettingpros_player_props WHERE game_date = CAST(? AS DATE) AND market = ?";
+    let props: Vec<BettingprosPlayerProp> =
+        typed(warehouse, sql, vec![json!(date.to_string()), json!(POINTS_MARKET)]).await?;
+    let mut by_player: BTreeMap<String, Vec<BettingprosPlayerProp>> = BTreeMap::new();
+    for p in props
+        .into_iter()
+        .filter(|p| p.snapshot_at <= cutoff && p.side == "Over")
+    {
+        by_player.entry(p.player_lookup.clone()).or_default().push(p);
+    }
+    Ok(by_player
+        .into_iter()
+        .filter_map(|(player, quotes)| best_line(&quotes).map(|l| (player, l)))
+        .collect())
+}
+
+/// The preferred book's latest snapshot, its first listing priced nearest −110.
+fn best_line(quotes: &[BettingprosPlayerProp]) -> Option<FallbackLine> {
+    let best_book = quotes
+        .iter()
+        .map(|q| q.bookmaker.as_str())
+        .min_by_key(|b| book_rank(b))?;
+    let of_book: Vec<&BettingprosPlayerProp> = quotes.iter().filter(|q| q.bookmaker == best_book).collect();
+    let latest = of_book.iter().map(|q| q.snapshot_at).max()?;
+    let main = of_book.iter().filter(|q| q.snapshot_at == latest).min_by(|a, b| {
+        let key = |q: &BettingprosPlayerProp| (q.listing, q.price.map_or(f64::MAX, |p| (p + 110.0).abs()));
+        key(a).partial_cmp(&key(b)).unwrap_or(std::cmp::Ordering::Equal)
+    })?;
+    Some(FallbackLine {
+        line: main.line,
+        bookmaker: main.bookmaker.clone(),
+        snapshot_at: main.snapshot_at,
+    })
+}
+
+/// Rank of a bookmaker for the fallback (lower is preferred; consensus last).
+fn book_rank(book: &str) -> (usize, String) {
+    let rank = match PREFERRED_BOOKMAKERS.iter().position(|b| *b == book) {
+        Some(i) => i,
+        None if book == CONSENSUS_BOOK => usize::MAX,
+        None => PREFERRED_BOOKMAKERS.len(),
+    };
+    (rank, book.to_string())
+}
