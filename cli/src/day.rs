@@ -133,6 +133,8 @@ pub async fn run_day(platform: &LocalPlatform, date: NaiveDate, progress: &Progr
     let started = Instant::now();
     let correlation_id = CorrelationId::new();
     let mut ticks = Vec::new();
+    progress.set_message(format!("{date} retraining the tree models if a week old"));
+    platform.retrain_if_stale(date).await?;
     progress.set_length(3);
     let morning = nba_core::time::et_midnight_utc(date) + chrono::Duration::hours(9);
     progress.set_message(format!("{date} 09:00 ET: reference data"));

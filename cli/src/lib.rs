@@ -7,6 +7,7 @@ pub mod day;
 pub mod platform;
 pub mod status;
 pub mod table_print;
+pub mod train;
 
 pub use day::{DayReport, run_day};
 pub use platform::{DeliveryPolicy, FunctionHook, LocalPlatform, PlatformOptions};

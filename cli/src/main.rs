@@ -59,6 +59,12 @@ enum Command {
         #[arg(long, default_value = "evaluation")]
         out: PathBuf,
     },
+    /// Train the gradient-boosted tree systems on every feature vector before `--to`
+    /// and store them as versioned artifacts in the models bucket.
+    Train {
+        #[arg(long)]
+        to: NaiveDate,
+    },
     /// Replay a date range through the scrapers and raw processors (resumable: days
     /// finished by an earlier run are skipped).
     Backfill {
@@ -161,7 +167,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Evaluate { from, to, dataset, out } => {
             let mut config = config;
             if cli.data_dir.is_none() {
-                let name = dataset.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+                let name = dataset
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default();
                 config.data_dir = config.data_dir.join("eval").join(name);
             }
             evaluate(config, from, to, dataset, out).await
@@ -172,6 +181,14 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             dataset,
             duplicate_deliveries,
         } => backfill(config, from, to, dataset, duplicate_deliveries).await,
+        Command::Train { to } => {
+            let cloud = nba_cloud::embedded::LocalCloud::open(&config.env_dir(), Default::default())?;
+            let clients = cloud.clients();
+            let bucket = config.names().bucket(nba_core::Bucket::Models);
+            let report = nba_cli::train::train(clients.warehouse.as_ref(), clients.objects, &bucket, to).await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Status { date } => {
             let warehouse = open_warehouse(&config)?;
             let rows = status::day_log(&warehouse, date).await?;
@@ -351,7 +368,10 @@ async fn evaluate(
     platform.shutdown().await;
     let replay = replay?;
     print!("{}", replay.render());
-    anyhow::ensure!(replay.failures().is_empty(), "the replay had failures: not evaluating on incomplete data");
+    anyhow::ensure!(
+        replay.failures().is_empty(),
+        "the replay had failures: not evaluating on incomplete data"
+    );
     let warehouse = open_warehouse_at(&data_dir)?;
     let opts = nba_grading::evaluate::EvaluateOptions {
         out_dir: Some(out.clone()),

@@ -91,6 +91,8 @@ pub struct LocalPlatform {
 
 /// Name of the raw bucket's finalize trigger (a push subscription).
 pub const RAW_FINALIZE_TRIGGER: &str = "raw-processor-finalize";
+/// Days between walk-forward refits of the tree models in a replay.
+pub const RETRAIN_EVERY_DAYS: i64 = 7;
 /// Push subscription of phase 3 to the raw processors' completions.
 pub const ANALYTICS_TRIGGER: &str = "analytics-raw-complete";
 /// Push subscriptions of the phase transitions to the phase 3 and phase 4 completions.
@@ -368,6 +370,30 @@ impl LocalPlatform {
             body[*key] = serde_json::json!(value);
         }
         self.post(&url, &body, correlation_id, 4).await
+    }
+
+    /// Trains the tree systems on everything before `date` when the newest model is
+    /// older than [`RETRAIN_EVERY_DAYS`] (weekly walk-forward refits, as a scheduler
+    /// would run `nba train` in the cloud). Returns the report when it trained.
+    pub async fn retrain_if_stale(&self, date: NaiveDate) -> anyhow::Result<Option<crate::train::TrainReport>> {
+        let bucket = self.names.bucket(Bucket::Models);
+        let store = nba_predictions::models::ModelStore::new(self.clients.objects.clone(), bucket.clone());
+        let latest = store.latest_key("gbt_squared", date).await?;
+        let fresh = latest
+            .as_deref()
+            .and_then(|k| k.rsplit('/').next()?.strip_suffix(".json")?.parse::<NaiveDate>().ok())
+            .is_some_and(|to| (date - to).num_days() < RETRAIN_EVERY_DAYS);
+        if fresh {
+            return Ok(None);
+        }
+        let report = crate::train::train(
+            self.clients.warehouse.as_ref(),
+            self.clients.objects.clone(),
+            &bucket,
+            date,
+        )
+        .await?;
+        Ok(Some(report))
     }
 
     /// Publishes `nba-grading-trigger` for `date` (Cloud Scheduler's job in the cloud,

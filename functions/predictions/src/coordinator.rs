@@ -94,7 +94,8 @@ pub async fn start(p: &Pipeline, req: &StartRequest) -> Result<StartReport, Pred
         .clone()
         .unwrap_or_else(|| nba_core::CorrelationId::new().to_string());
     let plan = plan(p, req.game_date, now).await?;
-    let fresh = fresh_batch(p, req, &correlation_id, &plan, now);
+    let systems = p.systems_for(req.game_date).await?.ids();
+    let fresh = fresh_batch(systems, req, &correlation_id, &plan, now);
     let opened = p.store.open(p.clients.state.as_ref(), fresh, req.force).await?;
     let (label, batch) = match &opened {
         Opened::New(b) => ("new", b.clone()),
@@ -140,7 +141,13 @@ async fn after_publish(p: &Pipeline, batch: &Batch) -> Result<Batch, PredictionE
         .unwrap_or_else(|| batch.clone()))
 }
 
-fn fresh_batch(p: &Pipeline, req: &StartRequest, correlation_id: &str, plan: &Plan, now: DateTime<Utc>) -> Batch {
+fn fresh_batch(
+    systems: Vec<String>,
+    req: &StartRequest,
+    correlation_id: &str,
+    plan: &Plan,
+    now: DateTime<Utc>,
+) -> Batch {
     let mut skipped: BTreeMap<String, u64> = BTreeMap::new();
     for s in &plan.skips {
         *skipped.entry(reason_class(&s.reason)).or_default() += 1;
@@ -155,7 +162,7 @@ fn fresh_batch(p: &Pipeline, req: &StartRequest, correlation_id: &str, plan: &Pl
         completed: 0,
         failed: 0,
         skipped,
-        systems: p.systems.ids(),
+        systems,
         requests_published: false,
         started_at: now,
         finished_at: None,

@@ -11,6 +11,9 @@ pub enum PredictionError {
     Warehouse(#[from] WarehouseError),
     #[error("publishing: {0}")]
     Publish(#[from] PubSubError),
+    /// Trained models could not be listed or loaded (a bad artifact is loud, not skipped).
+    #[error("{0}")]
+    Models(#[from] crate::models::ModelStoreError),
     /// A stored document or row that does not have the shape we wrote: a bug, loud.
     #[error("corrupt {what}: {reason}")]
     Corrupt { what: String, reason: String },
@@ -31,6 +34,10 @@ impl From<PredictionError> for FunctionError {
     fn from(e: PredictionError) -> Self {
         match e {
             PredictionError::Corrupt { .. } => FunctionError::Internal(e.to_string()),
+            // An artifact that fails its contract is a deployment error: loud, never skipped.
+            PredictionError::Models(crate::models::ModelStoreError::Artifact { .. }) => {
+                FunctionError::Internal(e.to_string())
+            }
             other => FunctionError::Transient(other.to_string()),
         }
     }

@@ -24,6 +24,7 @@ pub mod error;
 pub mod function;
 pub mod lock;
 pub mod messages;
+pub mod models;
 pub mod pipeline;
 pub mod read;
 pub mod recommendation;
@@ -84,7 +85,9 @@ pub fn systems_with_models(models: &nba_systems::Models) -> Systems {
 
 /// The functions of this crate, by registered name, built from explicit clients and config.
 pub fn functions(clients: &Clients, config: &Config) -> Vec<(&'static str, Function)> {
-    let pipeline = Pipeline::new(clients.clone(), config.names(), default_systems(), Settings::default());
+    let names = config.names();
+    let models = models::ModelStore::new(clients.objects.clone(), names.bucket(nba_core::Bucket::Models));
+    let pipeline = Pipeline::new(clients.clone(), names, default_systems(), Settings::default()).with_models(models);
     functions_with(Arc::new(pipeline))
 }
 

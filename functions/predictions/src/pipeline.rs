@@ -89,7 +89,10 @@ impl Systems {
 pub struct Pipeline {
     pub clients: Clients,
     pub names: Names,
-    pub systems: Systems,
+    /// The systems without trained models (used when no model store is set).
+    pub systems: Arc<Systems>,
+    /// Trained tree models, chosen per game date (see [`crate::models`]).
+    pub models: Option<crate::models::ModelStore>,
     pub breakers: Breakers,
     pub store: BatchStore,
     pub locks: String,
@@ -105,9 +108,24 @@ impl Pipeline {
             breakers: Breakers::new(settings.breaker),
             clients,
             names,
-            systems,
+            systems: Arc::new(systems),
+            models: None,
             settings,
             clock: Arc::new(Utc::now),
+        }
+    }
+
+    /// Loads tree models from `store` per game date.
+    pub fn with_models(mut self, store: crate::models::ModelStore) -> Self {
+        self.models = Some(store);
+        self
+    }
+
+    /// The systems a prediction for `date` runs: with the tree models trained before it, when any.
+    pub async fn systems_for(&self, date: chrono::NaiveDate) -> Result<Arc<Systems>, crate::error::PredictionError> {
+        match &self.models {
+            None => Ok(self.systems.clone()),
+            Some(store) => Ok(store.systems_for(date).await?),
         }
     }
 

@@ -131,7 +131,7 @@ async fn predict(
         line: req.line,
         recent_performance: read::recent_performance(warehouse, req.game_date).await?,
     };
-    let runs = p.systems.run(&p.breakers, &input);
+    let runs = p.systems_for(req.game_date).await?.run(&p.breakers, &input);
     let rows: Vec<PredictionStaging> = runs
         .iter()
         .map(|(id, version, run)| staging_row(p, req, &features, message_id, id, version, run))

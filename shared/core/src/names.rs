@@ -80,15 +80,18 @@ pub enum Bucket {
     Raw,
     /// Published JSON for the API and dashboard.
     Api,
+    /// Trained model artifacts (`models/{system_id}/{trained_to}.json`), versioned by training cut-off.
+    Models,
 }
 
 impl Bucket {
-    pub const ALL: [Bucket; 2] = [Bucket::Raw, Bucket::Api];
+    pub const ALL: [Bucket; 3] = [Bucket::Raw, Bucket::Api, Bucket::Models];
 
     pub const fn id(self) -> &'static str {
         match self {
             Bucket::Raw => "nba-scraped-data",
             Bucket::Api => "nba-api",
+            Bucket::Models => "nba-models",
         }
     }
 }
