@@ -125,7 +125,8 @@ impl AnalyticsFunction {
             return Ok(refused(date, refusal));
         }
         let box_lines = box_score::load(warehouse, &day, date).await?;
-        let rows_read = box_lines.len() as u64;
+        let team_rows = team_summary::load_team_boxscores(warehouse, date).await?;
+        let rows_read = (box_lines.len() + team_rows.len()) as u64;
         let chosen = box_score::choose(box_lines);
         let coverage = match gates::box_score_coverage(date, &day, &chosen) {
             Ok(coverage) => coverage,
@@ -136,7 +137,7 @@ impl AnalyticsFunction {
                 });
             }
         };
-        let totals = team_summary::game_totals(&day, &chosen);
+        let totals = team_summary::game_totals(&day, &chosen, &team_rows);
         let props = lines::load_points_props(warehouse, date).await?;
         let now = Utc::now();
         // A day with games still missing is computed (≥ 80 %) but reported partial.
@@ -154,15 +155,23 @@ impl AnalyticsFunction {
         ];
         let mut sources: Vec<&str> = chosen.values().map(|g| g.source.as_str()).collect();
         sources.dedup();
+        let official = totals
+            .iter()
+            .filter(|t| t.source == team_summary::TotalsSource::TeamBoxscore)
+            .count();
+        if official > 0 {
+            sources.push(team_summary::TotalsSource::TeamBoxscore.as_str());
+        }
         let note = format!(
-            "box scores: {} of {} games{}",
+            "box scores: {} of {} games{}; team totals: {official} of {} games from the team box score",
             coverage.covered,
             coverage.expected,
             if partial {
                 format!(" (missing {})", coverage.missing.join(", "))
             } else {
                 String::new()
-            }
+            },
+            totals.len()
         );
         Ok(outcome(date, rows_read, &runs, partial, note, &sources))
     }

@@ -2,8 +2,9 @@
 //! triggered by `nba-phase2-raw-complete`.
 //!
 //! [`AnalyticsFunction`] routes each raw-complete message by the table it names
-//! ([`routing`]): box scores recompute the date's post-game summaries (team
-//! offence and defence first, then players, whose usage needs team totals);
+//! ([`routing`]): box scores (players' or teams') recompute the date's post-game
+//! summaries (team offence and defence first, from the official team box score
+//! when there is one, then players, whose usage needs team totals);
 //! lines, schedule, rosters and injuries recompute the date's upcoming context.
 //! Dependency gates ([`gates`]) refuse dates that inputs cannot describe yet.
 //! Formulas live in [`formulas`], pure and unit-tested.
@@ -52,6 +53,7 @@ pub const TABLES_READ: &[&TableSchema] = &[
     raw::NbacSchedule::SCHEMA,
     raw_nba_com::NbacPlayerBoxscore::SCHEMA,
     raw_nba_com::NbacLiveBoxscore::SCHEMA,
+    raw_nba_com::NbacTeamBoxscore::SCHEMA,
     raw_nba_com::NbacPlayerList::SCHEMA,
     raw_balldontlie::BdlPlayerBoxscore::SCHEMA,
     raw_balldontlie::BdlInjury::SCHEMA,

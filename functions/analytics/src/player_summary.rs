@@ -175,7 +175,7 @@ mod tests {
         let mut dnp = line(Source::NbacLiveBoxscore, &g.game_id, "gh", "BOS", "LAL", None);
         dnp.explicit_dnp = true;
         let chosen = crate::box_score::choose(vec![ab, mate, opp, dnp.clone()]);
-        let totals = game_totals(&day, &chosen);
+        let totals = game_totals(&day, &chosen, &[]);
         let mut props = PropsByPlayerGame::new();
         let key = |p: &str| (p.to_string(), (g.game_date, "BOS".to_string(), "LAL".to_string()));
         props.insert(
@@ -212,5 +212,30 @@ mod tests {
         let ef = rows.iter().find(|r| r.player_lookup == "ef").unwrap();
         assert_eq!(ef.points_line, None);
         assert_eq!(ef.over_under_result, None);
+    }
+
+    #[test]
+    fn usage_is_measured_against_the_team_box_score_when_there_is_one() {
+        use crate::team_summary::tests::team_row;
+        let g = game();
+        let day = DayGames::new(g.game_date, vec![g.clone()]);
+        // The source lists one BOS player only; the team box score has the whole team.
+        let mut ab = line(Source::NbacPlayerBoxscores, &g.game_id, "ab", "BOS", "LAL", None);
+        ab.stats = stats(36.0, 25, 9, 20, 3, 4, 3);
+        let mut opp = line(Source::NbacPlayerBoxscores, &g.game_id, "ef", "LAL", "BOS", None);
+        opp.stats = stats(240.0, 100, 40, 88, 6, 20, 12);
+        let chosen = crate::box_score::choose(vec![ab, opp]);
+        let team_rows = [
+            team_row(&g.game_id, "BOS", "LAL", Some(240.0), [90, 25, 10, 14, 112]),
+            team_row(&g.game_id, "LAL", "BOS", Some(240.0), [88, 20, 9, 12, 100]),
+        ];
+        let totals = game_totals(&day, &chosen, &team_rows);
+        let rows = rows(&day, &chosen, &totals, &PropsByPlayerGame::new(), Utc::now());
+        let ab = rows.iter().find(|r| r.player_lookup == "ab").unwrap();
+        // Team plays 90 + 11 + 14 = 115 (not the lone player's 24.76); 240 minutes.
+        let expected = 100.0 * 24.76 * 48.0 / (36.0 * 115.0);
+        assert!((ab.usage_rate.unwrap() - expected).abs() < 1e-9);
+        // The player row still names the player source it came from.
+        assert_eq!(ab.primary_source, "nbac_player_boxscores");
     }
 }

@@ -11,9 +11,11 @@ pub enum Route {
     Skip(String),
 }
 
-/// Raw tables whose rows are box scores.
+/// Raw tables whose rows are box scores (players' lines, or the official team
+/// totals the team summaries prefer).
 pub const BOX_SCORE_TABLES: &[&str] = &[
     "nbac_player_boxscores",
+    "nbac_team_boxscore",
     "nbac_live_boxscore",
     "bdl_player_boxscores",
     "espn_boxscores",
@@ -49,6 +51,7 @@ mod tests {
     fn tables_route_to_their_processors() {
         assert_eq!(route("nba_raw.nbac_player_boxscores"), Route::PostGame);
         assert_eq!(route("nba_raw.espn_boxscores"), Route::PostGame);
+        assert_eq!(route("nba_raw.nbac_team_boxscore"), Route::PostGame);
         assert_eq!(route("nba_raw.odds_api_player_props"), Route::Upcoming);
         assert_eq!(route("nbac_schedule"), Route::Upcoming);
         assert!(matches!(route("nba_raw.nbac_play_by_play"), Route::Skip(why) if why.contains("nbac_play_by_play")));

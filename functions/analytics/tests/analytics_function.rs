@@ -18,7 +18,7 @@ use nba_schemas::tables::analytics::{
     UpcomingTeamGameContext,
 };
 use nba_schemas::tables::raw::NbacSchedule;
-use nba_schemas::tables::raw_nba_com::{NbacPlayerBoxscore, NbacPlayerList};
+use nba_schemas::tables::raw_nba_com::{NbacPlayerBoxscore, NbacPlayerList, NbacTeamBoxscore};
 use nba_schemas::tables::raw_odds::OddsApiPlayerProp;
 use serde_json::{Value, json};
 
@@ -402,6 +402,120 @@ async fn post_game_summaries_gate_idempotency_and_messages() {
     // A table phase 3 does not read: skipped.
     let skipped = h.call("nbac_play_by_play", d1()).await;
     assert_eq!(skipped.status, RunStatus::Skipped);
+}
+
+/// The official team line of `team` (`[fga, fta, oreb, tov, pts]`, team minutes),
+/// as the team game log writes it.
+fn team_box(slot: &Slot, team: &str, minutes: f64, counts: [i64; 5]) -> NbacTeamBoxscore {
+    let (game_id, date, away, home, _) = *slot;
+    let [fga, fta, oreb, tov, pts] = counts;
+    let opp = if team == home { away } else { home };
+    NbacTeamBoxscore {
+        game_id: game_id.into(),
+        game_date: date,
+        season: SEASON.into(),
+        season_type: "Regular Season".into(),
+        team_id: team_id(team),
+        team_tricode: team.into(),
+        team_city: None,
+        team_name: None,
+        opponent_team_id: Some(team_id(opp)),
+        opponent_tricode: Some(opp.into()),
+        is_home: Some(team == home),
+        minutes: Some(minutes),
+        fgm: Some(fga / 2),
+        fga: Some(fga),
+        fg_pct: None,
+        fg3m: Some(11),
+        fg3a: Some(33),
+        fg3_pct: None,
+        ftm: Some(fta - 4),
+        fta: Some(fta),
+        ft_pct: None,
+        oreb: Some(oreb),
+        dreb: Some(34),
+        reb: Some(oreb + 34),
+        ast: Some(26),
+        stl: Some(8),
+        blk: Some(5),
+        tov: Some(tov),
+        pf: Some(20),
+        pts: Some(pts),
+        plus_minus: None,
+        source_feed: "leaguegamelog".into(),
+        source_file: "gs://nba-scraped-data/nba-com/gamelog-teams/x.json".into(),
+        data_hash: String::new(),
+        processed_at: Utc::now(),
+    }
+}
+
+#[tokio::test]
+async fn team_summaries_prefer_the_team_box_score_and_fall_back_to_players() {
+    let h = Harness::new();
+    h.write(&schedule()).await;
+    h.write(&box_scores(&slot("0022400501"))).await;
+    h.write(&box_scores(&slot("0022400502"))).await;
+    assert_eq!(h.call("nbac_player_boxscores", d1()).await.status, RunStatus::Success);
+    let summed = h.all::<TeamOffenseGameSummary>().await;
+    assert!(summed.iter().all(|r| r.primary_source == "nbac_player_boxscores"));
+
+    // GSW @ NYK gets its official team lines (an overtime game; the game log
+    // lists more attempts than the five players summed), LAL @ BOS does not.
+    let gsw_nyk = slot("0022400502");
+    h.write(&[
+        team_box(&gsw_nyk, "NYK", 265.0, [96, 28, 11, 13, 121]),
+        team_box(&gsw_nyk, "GSW", 265.0, [102, 22, 12, 16, 117]),
+    ])
+    .await;
+    // A raw-complete for the team box score recomputes the post-game summaries.
+    let done = h.call("nbac_team_boxscore", d1()).await;
+    assert_eq!(done.status, RunStatus::Success, "{done:?}");
+    assert!(
+        done.inputs.iter().any(|i| i == "nba_raw.nbac_team_boxscore"),
+        "{done:?}"
+    );
+
+    let offense = h.all::<TeamOffenseGameSummary>().await;
+    assert_eq!(offense.len(), 4);
+    let off = |team: &str| offense.iter().find(|r| r.team_tricode == team).unwrap().clone();
+    let nyk = off("NYK");
+    assert_eq!(nyk.primary_source, "nbac_team_boxscore");
+    assert_eq!(
+        (nyk.fga, nyk.fta, nyk.oreb, nyk.turnovers, nyk.points),
+        (96, 28, 11, 13, 121)
+    );
+    assert_eq!((nyk.fg3m, nyk.dreb, nyk.assists, nyk.minutes), (11, 34, 26, 265.0));
+    let nyk_poss = 96.0 + 0.44 * 28.0 - 11.0 + 13.0;
+    assert!((nyk.possessions - nyk_poss).abs() < 1e-9);
+    assert!((nyk.pace - 48.0 * nyk_poss / (265.0 / 5.0)).abs() < 1e-9);
+    assert!((nyk.offensive_rating - 100.0 * 121.0 / nyk_poss).abs() < 1e-9);
+    assert_eq!(nyk.win, Some(true));
+    assert_eq!(off("GSW").primary_source, "nbac_team_boxscore");
+    // No team box score for LAL @ BOS: its players' lines are summed, as before.
+    let bos = off("BOS");
+    assert_eq!(bos.primary_source, "nbac_player_boxscores");
+    assert_eq!((bos.fga, bos.points, bos.minutes), (90, 112, 240.0));
+
+    let defense = h.all::<TeamDefenseGameSummary>().await;
+    let nyk_d = defense.iter().find(|r| r.team_tricode == "NYK").unwrap();
+    let gsw_poss = 102.0 + 0.44 * 22.0 - 12.0 + 16.0;
+    assert_eq!((nyk_d.points_allowed, nyk_d.opp_fga), (117, 102));
+    assert!((nyk_d.possessions - gsw_poss).abs() < 1e-9);
+    assert!((nyk_d.defensive_rating - 100.0 * 117.0 / gsw_poss).abs() < 1e-9);
+    assert_eq!(nyk_d.primary_source, "nbac_team_boxscore");
+
+    // Usage is measured against the official team totals and minutes.
+    let players = h.all::<PlayerGameSummary>().await;
+    let nyk1 = players.iter().find(|r| r.player_lookup == "nyk1").unwrap();
+    let expected = 100.0 * (18.0 + 0.44 * 5.0 + 3.0) * (265.0 / 5.0) / (48.0 * (96.0 + 0.44 * 28.0 + 13.0));
+    assert!((nyk1.usage_rate.unwrap() - expected).abs() < 1e-9);
+    assert_eq!(nyk1.primary_source, "nbac_player_boxscores");
+    let lal1 = players.iter().find(|r| r.player_lookup == "lal1").unwrap();
+    assert!((lal1.usage_rate.unwrap() - 20.0).abs() < 1e-9);
+
+    // Idempotent: the same message again changes nothing.
+    let again = h.call("nbac_team_boxscore", d1()).await;
+    assert_eq!(again.rows_written, 0, "{again:?}");
 }
 
 async fn upcoming_day2(h: &Harness) -> (Vec<UpcomingPlayerGameContext>, Vec<UpcomingTeamGameContext>) {

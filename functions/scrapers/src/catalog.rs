@@ -193,6 +193,36 @@ pub static CATALOG: &[ScraperSpec] = &[
         pagination: Pagination::None,
     },
     ScraperSpec {
+        name: "nbac_gamelog_teams",
+        source: SourceId::NbaStats,
+        key_prefix: "nba-com/gamelog-teams",
+        format: BodyFormat::Json,
+        required: &[],
+        url: |o, up| {
+            endpoint(
+                up,
+                SourceId::NbaStats,
+                "stats/leaguegamelog",
+                &[
+                    ("Counter", "0".into()),
+                    ("DateFrom", us_date(o.date)),
+                    ("DateTo", us_date(o.date_to)),
+                    ("Direction", "ASC".into()),
+                    ("LeagueID", "00".into()),
+                    ("PlayerOrTeam", "T".into()),
+                    ("Season", o.season.clone()),
+                    ("SeasonType", "Regular Season".into()),
+                    ("Sorter", "DATE".into()),
+                ],
+            )
+        },
+        check: |b| {
+            nba_stats::decode_league_game_log_teams(&nba_stats::parse_body("leaguegamelog", b)?).map(|r| count(&r))
+        },
+        sub: None,
+        pagination: Pagination::None,
+    },
+    ScraperSpec {
         name: "nbac_boxscore_traditional_v2",
         source: SourceId::NbaStats,
         key_prefix: "nba-com/boxscore-traditional-v2",
@@ -809,6 +839,9 @@ mod tests {
         );
         assert!(url("nbac_gamelog_players").contains("DateFrom=01%2F10%2F2025&DateTo=01%2F10%2F2025"));
         assert!(url("nbac_gamelog_players").contains("PlayerOrTeam=P"));
+        assert!(url("nbac_gamelog_teams").contains("DateFrom=01%2F10%2F2025&DateTo=01%2F10%2F2025"));
+        assert!(url("nbac_gamelog_teams").contains("PlayerOrTeam=T"));
+        assert!(url("nbac_gamelog_teams").starts_with("https://x.test/stats/leaguegamelog?"));
         assert_eq!(
             url("nbac_live_boxscore"),
             "https://x.test/static/json/liveData/boxscore/boxscore_0022400561.json"
@@ -837,6 +870,7 @@ mod tests {
                 "nbac_gamelog_players",
                 "nba-stats/leaguegamelog_players_2025-03-15.json",
             ),
+            ("nbac_gamelog_teams", "nba-stats/leaguegamelog_teams_2018-19.json.gz"),
             (
                 "nbac_boxscore_traditional_v2",
                 "nba-stats/boxscoretraditionalv2_0022100732.json",

@@ -273,13 +273,15 @@ impl Dataset {
     /// Opening night of the regular season that `date` falls in (the first regular-season
     /// game date of the latest season starting on or before `date`), if the dataset has one.
     pub fn opening_night(&self, date: NaiveDate) -> Option<NaiveDate> {
-        self.inner.games
+        self.inner
+            .games
             .iter()
             .filter(|g| g.kind == 2 && g.date <= date)
             .max_by_key(|g| g.season_start)
             .map(|g| g.season_start)
             .and_then(|start| {
-                self.inner.games
+                self.inner
+                    .games
                     .iter()
                     .filter(|g| g.kind == 2 && g.season_start == start)
                     .map(|g| g.date)

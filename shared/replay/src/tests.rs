@@ -845,7 +845,10 @@ async fn player_index_lists_the_season_point_in_time() {
 #[test]
 fn opening_night_of_the_season_a_date_falls_in() {
     let d = bundled();
-    assert_eq!(d.opening_night(t("2025-01-10T12:00:00Z").date_naive()), NaiveDate::from_ymd_opt(2024, 10, 22));
+    assert_eq!(
+        d.opening_night(t("2025-01-10T12:00:00Z").date_naive()),
+        NaiveDate::from_ymd_opt(2024, 10, 22)
+    );
     // Before any regular-season game: none.
     assert_eq!(d.opening_night(NaiveDate::from_ymd_opt(2024, 9, 1).unwrap()), None);
 }

@@ -11,13 +11,18 @@ use crate::Check;
 use crate::tables::raw::{NBA_GAME_ID, TRICODE};
 use crate::tables::reference::{PLAYER_LOOKUP, SEASON};
 
-/// Where a row's box score came from, best first.
+/// Where a row's box score came from: the players' sources, best first, then
+/// the official team totals ([`TEAM_BOX_SCORE_SOURCE`], team summaries only,
+/// preferred there over any sum of player lines).
 pub const BOX_SCORE_SOURCES: &[&str] = &[
     "nbac_player_boxscores",
     "nbac_live_boxscore",
     "bdl_player_boxscores",
     "espn_boxscores",
+    TEAM_BOX_SCORE_SOURCE,
 ];
+/// `primary_source` of a team summary computed from `nba_raw.nbac_team_boxscore`.
+pub const TEAM_BOX_SCORE_SOURCE: &str = "nbac_team_boxscore";
 const FRACTION: Check = Check::Range { min: 0.0, max: 1.0 };
 const COUNT: Check = Check::Range { min: 0.0, max: 200.0 };
 const MINUTES: Check = Check::Range { min: 0.0, max: 70.0 };

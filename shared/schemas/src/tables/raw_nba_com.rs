@@ -44,8 +44,8 @@ const NBA_GAME_CODE: Check = Check::Pattern(r"^\d{8}/[A-Z]{6}$");
 
 /// Feeds writing `nbac_scoreboard`.
 pub const SCOREBOARD_FEEDS: &[&str] = &["scoreboardv2", "scoreboardv3", "todaysScoreboard"];
-/// Feeds writing `nbac_team_boxscore`.
-pub const TEAM_BOXSCORE_FEEDS: &[&str] = &["boxscoretraditionalv2", "boxscoretraditionalv3"];
+/// Feeds writing `nbac_team_boxscore` (`leaguegamelog`: the team game log, PlayerOrTeam=T).
+pub const TEAM_BOXSCORE_FEEDS: &[&str] = &["boxscoretraditionalv2", "boxscoretraditionalv3", "leaguegamelog"];
 /// Feeds writing `nbac_play_by_play`. Their event numbers are not comparable,
 /// so the feed is part of the key.
 pub const PLAY_BY_PLAY_FEEDS: &[&str] = &["playbyplayv2", "playbyplayv3", "cdn_playbyplay"];

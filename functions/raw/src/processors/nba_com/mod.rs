@@ -7,6 +7,7 @@
 //! |---|---|
 //! | `nba-com/scoreboard-v2/`, `-v3/`, `nba-com/todays-scoreboard/` | `nbac_scoreboard` |
 //! | `nba-com/gamelog-players/` | `nbac_player_boxscores` (+ registry) |
+//! | `nba-com/gamelog-teams/` | `nbac_team_boxscore` (`source_feed` `leaguegamelog`) |
 //! | `nba-com/boxscore-traditional-v2/`, `-v3/` | `nbac_team_boxscore` (+ registry) |
 //! | `nba-com/play-by-play-v2/`, `-v3/`, `nba-com/live-play-by-play/` | `nbac_play_by_play` |
 //! | `nba-com/player-list/` | `nbac_player_list` (+ registry) |
@@ -17,6 +18,7 @@
 mod common;
 pub mod cdn_schedule;
 pub mod gamelog;
+pub mod gamelog_teams;
 pub mod live_boxscore;
 pub mod play_by_play;
 pub mod player_list;
@@ -27,6 +29,7 @@ use crate::ProcessorRegistry;
 
 pub use cdn_schedule::CdnScheduleProcessor;
 pub use gamelog::GamelogPlayersProcessor;
+pub use gamelog_teams::GamelogTeamsProcessor;
 pub use live_boxscore::LiveBoxscoreProcessor;
 pub use play_by_play::{PlayByPlayFeed, PlayByPlayProcessor};
 pub use player_list::PlayerListProcessor;
@@ -38,6 +41,7 @@ pub fn register(registry: &mut ProcessorRegistry) {
         registry.register(ScoreboardProcessor(feed));
     }
     registry.register(GamelogPlayersProcessor);
+    registry.register(GamelogTeamsProcessor);
     for feed in [BoxscoreFeed::V2, BoxscoreFeed::V3] {
         registry.register(TeamBoxscoreProcessor(feed));
     }
@@ -74,6 +78,10 @@ mod tests {
             (
                 "nba-com/gamelog-players/2025-01-10/x.json",
                 "nbac_gamelog_players_processor",
+            ),
+            (
+                "nba-com/gamelog-teams/2025-01-10/x.json",
+                "nbac_gamelog_teams_processor",
             ),
             (
                 "nba-com/boxscore-traditional-v2/2025-01-10/0022400561/x.json",
