@@ -234,6 +234,33 @@ impl LocalPlatform {
             transitions,
             policy,
         )?;
+        use nba_predictions::{
+            PREDICTION_CONSOLIDATOR_FUNCTION, PREDICTION_COORDINATOR_FUNCTION, PREDICTION_WORKER_FUNCTION,
+        };
+        self.push(
+            Topic::Phase5Trigger,
+            "predictions-trigger",
+            PREDICTION_COORDINATOR_FUNCTION,
+            policy,
+        )?;
+        self.push(
+            Topic::PredictionRequest,
+            "prediction-worker",
+            PREDICTION_WORKER_FUNCTION,
+            policy,
+        )?;
+        self.push(
+            Topic::PredictionReady,
+            "prediction-consolidator",
+            PREDICTION_CONSOLIDATOR_FUNCTION,
+            policy,
+        )?;
+        self.push(
+            Topic::GradingTrigger,
+            "grading-trigger",
+            nba_grading::GRADING_FUNCTION,
+            policy,
+        )?;
         Ok(())
     }
 

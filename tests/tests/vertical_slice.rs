@@ -155,6 +155,7 @@ async fn a_day_runs_the_workflow_loads_the_schedule_and_reruns_change_nothing() 
         "nba_raw.nbac_player_list",
         "nba_raw.nbac_schedule",
         "nba_raw.nbac_scoreboard",
+        "nba_raw.nbac_team_boxscore",
         "nba_raw.odds_api_events",
         "nba_raw.odds_api_player_props",
     ];
