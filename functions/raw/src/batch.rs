@@ -17,9 +17,10 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use nba_cloud::StateStore;
-use nba_cloud::ports::state::{Created, StateError, TxnOutcome};
+use nba_cloud::lock;
+pub use nba_cloud::lock::Lock;
+use nba_cloud::ports::state::StateError;
 use nba_runtime::{FunctionError, Invocation, Outcome, RunStatus};
-use serde_json::{Value, json};
 
 use crate::claim;
 use crate::event::StorageObject;
@@ -69,42 +70,14 @@ pub async fn run(
     }
 }
 
-#[derive(Debug, PartialEq)]
-pub enum Lock {
-    Acquired,
-    Held { owner: String },
-}
-
-/// Create-if-absent with a TTL: an expired lock counts as absent, so it is taken over.
+/// Takes the date's lock (see [`nba_cloud::lock`]).
 pub async fn acquire(state: &dyn StateStore, id: &str, owner: &str, ttl: Duration) -> Result<Lock, StateError> {
-    let doc = json!({"owner": owner, "acquired_at": chrono::Utc::now()});
-    match state.create_if_absent(LOCK_COLLECTION, id, doc, Some(ttl)).await? {
-        Created::Created => Ok(Lock::Acquired),
-        Created::Exists(existing) => Ok(Lock::Held {
-            owner: existing
-                .data
-                .get("owner")
-                .and_then(Value::as_str)
-                .unwrap_or("unknown")
-                .to_string(),
-        }),
-    }
+    lock::acquire(state, LOCK_COLLECTION, id, owner, ttl).await
 }
 
-/// Deletes the lock only if `owner` still holds it (after a TTL takeover it is someone else's).
+/// Releases the date's lock if `owner` still holds it.
 pub async fn release(state: &dyn StateStore, id: &str, owner: &str) -> Result<(), StateError> {
-    let owner = owner.to_string();
-    state
-        .transact(
-            LOCK_COLLECTION,
-            id,
-            Box::new(move |doc| match doc {
-                Some(d) if d.data.get("owner").and_then(Value::as_str) == Some(owner.as_str()) => TxnOutcome::Delete,
-                _ => TxnOutcome::Keep,
-            }),
-        )
-        .await
-        .map(|_| ())
+    lock::release(state, LOCK_COLLECTION, id, owner).await
 }
 
 /// Under the lock: every pending object of the date, loaded as one batch.

@@ -9,6 +9,7 @@
 #[cfg(any(test, feature = "contract-tests"))]
 pub mod contract;
 pub mod embedded;
+pub mod lock;
 pub mod ports;
 pub mod writer;
 
