@@ -4,7 +4,8 @@
 #     to a function that sleeps 1 s (target: < 2 s in total);
 #  2. one day through the local platform (`nba run`), wall time, median of 5 cold runs;
 #  3. scrape throughput against the replay upstream (objects/s), rate limiter off;
-#  4. player name resolution: 450 names, queries issued and time.
+#  4. player name resolution: 450 names, queries issued and time;
+#  5. predictions per second: 450 players x 7 systems.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -35,3 +36,6 @@ rm -rf "$dir"
 
 echo "== player name resolution: 450 names (one slate's props) against the season registry, one batched query"
 "$target/release/nba" bench-resolve --names 450
+
+echo "== predictions: 450 players x 7 systems (both tree models trained first), one core"
+"$target/release/nba" bench-predict --players 450

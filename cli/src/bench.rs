@@ -147,3 +147,103 @@ fn season_players(dataset: &std::path::Path) -> anyhow::Result<Vec<(i64, String)
     }
     Ok(seen.into_iter().collect())
 }
+
+#[derive(Debug, Serialize)]
+pub struct PredictionThroughput {
+    pub players: usize,
+    pub systems: usize,
+    pub predictions: usize,
+    pub failed: usize,
+    pub seconds: f64,
+    pub predictions_per_second: f64,
+    pub training_rows: usize,
+    pub training_seconds: f64,
+}
+
+/// Runs every system (both tree models trained first) for `players` players with a
+/// season of history each, as a worker would: predictions per second of one core.
+pub fn prediction_throughput(players: usize) -> anyhow::Result<PredictionThroughput> {
+    use nba_systems::{GbtParams, Models, PastGame, PredictionInput, standard_systems, train_artifact};
+    let day = NaiveDate::from_ymd_opt(2025, 1, 10).expect("valid date");
+    // A feature vector that varies by player (deterministic), around the contract defaults.
+    let vector = |p: usize| -> std::collections::BTreeMap<String, f64> {
+        nba_features::FEATURES
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                (
+                    f.name.to_string(),
+                    f.default * (0.6 + ((p * 7 + i * 13) % 9) as f64 / 10.0),
+                )
+            })
+            .collect()
+    };
+    let rows: Vec<(Vec<f64>, f64)> = (0..5000)
+        .map(|r| {
+            let v = vector(r);
+            let y = v["points_avg_last_10"] + ((r % 11) as f64 - 5.0);
+            (nba_systems::gbt::contract_row(&v).expect("contract row"), y)
+        })
+        .collect();
+    let started = Instant::now();
+    let (from, to) = (day - chrono::Duration::days(80), day - chrono::Duration::days(1));
+    let squared = train_artifact("gbt_squared", &rows, &GbtParams::squared(), from, to)?;
+    let huber = train_artifact("gbt_huber", &rows, &GbtParams::huber(), from, to)?;
+    let training_seconds = started.elapsed().as_secs_f64();
+    let (base, ensembles) = standard_systems(&Models::new(Some(squared), Some(huber))?);
+    let inputs: Vec<PredictionInput> = (0..players)
+        .map(|p| PredictionInput {
+            game_date: day,
+            game_id: format!("00224{:05}", p / 15),
+            player_lookup: format!("player{p}"),
+            team_tricode: "BOS".into(),
+            opponent_tricode: "NYK".into(),
+            is_home: p % 2 == 0,
+            feature_set_version: nba_features::FEATURE_SET_VERSION.into(),
+            features: vector(p),
+            defaulted: Vec::new(),
+            history: (0..40)
+                .map(|g| PastGame {
+                    game_date: day - chrono::Duration::days(80 - 2 * g),
+                    opponent_tricode: ["NYK", "MIA", "LAL", "DEN"][(g as usize + p) % 4].into(),
+                    is_home: g % 2 == 0,
+                    minutes: Some(30.0),
+                    points: Some(10 + ((g as usize * 3 + p) % 20) as i64),
+                    days_rest: Some(1 + g % 3),
+                    points_line: Some(18.5),
+                })
+                .collect(),
+            line: Some(18.5),
+            recent_performance: Default::default(),
+        })
+        .collect();
+    let started = Instant::now();
+    let (mut predictions, mut failed) = (0, 0);
+    for input in &inputs {
+        let mut members = Vec::new();
+        for s in &base {
+            match s.predict(input) {
+                Ok(p) => members.push(p),
+                Err(_) => failed += 1,
+            }
+        }
+        predictions += members.len();
+        for e in &ensembles {
+            match e.combine(input, &members) {
+                Ok(_) => predictions += 1,
+                Err(_) => failed += 1,
+            }
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    Ok(PredictionThroughput {
+        players,
+        systems: base.len() + ensembles.len(),
+        predictions,
+        failed,
+        seconds,
+        predictions_per_second: predictions as f64 / seconds.max(1e-9),
+        training_rows: rows.len(),
+        training_seconds,
+    })
+}

@@ -117,6 +117,12 @@ enum Command {
         #[arg(long, default_value_t = 450)]
         names: usize,
     },
+    /// Benchmark: every prediction system for `--players` players (trees trained first).
+    #[command(hide = true)]
+    BenchPredict {
+        #[arg(long, default_value_t = 450)]
+        players: usize,
+    },
     /// Serve a season dataset in the real upstream endpoint shapes.
     ReplayServer {
         #[arg(long, default_value = "data/season-2024-25")]
@@ -230,6 +236,11 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::BenchResolve { dataset, names } => {
             let result = nba_cli::bench::name_resolution(&dataset, names).await?;
+            println!("{}", serde_json::to_string(&result)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::BenchPredict { players } => {
+            let result = nba_cli::bench::prediction_throughput(players)?;
             println!("{}", serde_json::to_string(&result)?);
             Ok(ExitCode::SUCCESS)
         }
