@@ -383,7 +383,9 @@ async fn evaluate(
         replay.failures().is_empty(),
         "the replay had failures: not evaluating on incomplete data"
     );
-    let warehouse = open_warehouse_at(&data_dir)?;
+    // Read-write: the evaluator reads through the declared tables (which ensures them).
+    let path = data_dir.join("warehouse.duckdb");
+    let warehouse = DuckDbWarehouse::open(&path).with_context(|| format!("opening {}", path.display()))?;
     let opts = nba_grading::evaluate::EvaluateOptions {
         out_dir: Some(out.clone()),
         ..Default::default()
