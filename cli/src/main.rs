@@ -173,10 +173,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Evaluate { from, to, dataset, out } => {
             let mut config = config;
             if cli.data_dir.is_none() {
+                // A dataset path without a name (".") would share one replay between seasons.
                 let name = dataset
-                    .file_name()
-                    .map(|n| n.to_string_lossy().to_string())
-                    .unwrap_or_default();
+                    .canonicalize()
+                    .ok()
+                    .and_then(|p| p.file_name().map(|n| n.to_string_lossy().to_string()))
+                    .with_context(|| format!("dataset {} has no directory name", dataset.display()))?;
                 config.data_dir = config.data_dir.join("eval").join(name);
             }
             evaluate(config, from, to, dataset, out).await

@@ -93,13 +93,17 @@ pub struct LocalPlatform {
 pub const RAW_FINALIZE_TRIGGER: &str = "raw-processor-finalize";
 /// Days between walk-forward refits of the tree models in a replay.
 pub const RETRAIN_EVERY_DAYS: i64 = 7;
-/// Push subscription of phase 3 to the raw processors' completions.
-pub const ANALYTICS_TRIGGER: &str = "analytics-raw-complete";
-/// Push subscriptions of the phase transitions to the phase 3 and phase 4 completions.
-/// Push subscription of phase 4 to its trigger.
-pub const PRECOMPUTE_TRIGGER: &str = "precompute-trigger";
-pub const TRANSITIONS_PHASE3_TRIGGER: &str = "transitions-analytics-complete";
-pub const TRANSITIONS_PHASE4_TRIGGER: &str = "transitions-precompute-complete";
+
+/// Which topic pushes to which function, as Terraform declares the push subscriptions
+/// in the cloud (the subscription is named `{function}--{topic}`). Phase 5's own
+/// routes come from [`nba_predictions::push_routes`].
+const PUSH_ROUTES: &[(Topic, &str)] = &[
+    (Topic::Phase2RawComplete, nba_analytics::ANALYTICS_FUNCTION),
+    (Topic::Phase3AnalyticsComplete, nba_transitions::TRANSITIONS_FUNCTION),
+    (Topic::Phase4Trigger, nba_precompute::PRECOMPUTE_FUNCTION),
+    (Topic::Phase4PrecomputeComplete, nba_transitions::TRANSITIONS_FUNCTION),
+    (Topic::GradingTrigger, nba_grading::GRADING_FUNCTION),
+];
 
 impl LocalPlatform {
     pub async fn start(options: PlatformOptions) -> anyhow::Result<Self> {
@@ -209,64 +213,16 @@ impl LocalPlatform {
         self.cloud
             .eventarc()
             .subscribe(&raw_bucket, ObjectFilter::all().excluding("quarantine/"), trigger)?;
-        self.push(
-            Topic::Phase2RawComplete,
-            ANALYTICS_TRIGGER,
-            nba_analytics::ANALYTICS_FUNCTION,
-            policy,
-        )?;
-        self.push(
-            Topic::Phase4Trigger,
-            PRECOMPUTE_TRIGGER,
-            nba_precompute::PRECOMPUTE_FUNCTION,
-            policy,
-        )?;
-        let transitions = nba_transitions::TRANSITIONS_FUNCTION;
-        self.push(
-            Topic::Phase3AnalyticsComplete,
-            TRANSITIONS_PHASE3_TRIGGER,
-            transitions,
-            policy,
-        )?;
-        self.push(
-            Topic::Phase4PrecomputeComplete,
-            TRANSITIONS_PHASE4_TRIGGER,
-            transitions,
-            policy,
-        )?;
-        use nba_predictions::{
-            PREDICTION_CONSOLIDATOR_FUNCTION, PREDICTION_COORDINATOR_FUNCTION, PREDICTION_WORKER_FUNCTION,
-        };
-        self.push(
-            Topic::Phase5Trigger,
-            "predictions-trigger",
-            PREDICTION_COORDINATOR_FUNCTION,
-            policy,
-        )?;
-        self.push(
-            Topic::PredictionRequest,
-            "prediction-worker",
-            PREDICTION_WORKER_FUNCTION,
-            policy,
-        )?;
-        self.push(
-            Topic::PredictionReady,
-            "prediction-consolidator",
-            PREDICTION_CONSOLIDATOR_FUNCTION,
-            policy,
-        )?;
-        self.push(
-            Topic::GradingTrigger,
-            "grading-trigger",
-            nba_grading::GRADING_FUNCTION,
-            policy,
-        )?;
+        for &(topic, function) in PUSH_ROUTES.iter().chain(nba_predictions::push_routes()) {
+            self.push(topic, function, policy)?;
+        }
         Ok(())
     }
 
     /// A push subscription of `topic` to a running function, with the topic's dead-letter twin.
-    fn push(&self, topic: Topic, name: &str, function: &str, policy: DeliveryPolicy) -> anyhow::Result<()> {
-        let config = subscription(name, self.function_url(function)?, policy)
+    fn push(&self, topic: Topic, function: &str, policy: DeliveryPolicy) -> anyhow::Result<()> {
+        let name = format!("{function}--{}", topic.id());
+        let config = subscription(&name, self.function_url(function)?, policy)
             .with_dead_letter(self.names.dead_letter_topic(topic));
         self.cloud.pubsub().subscribe_push(&self.names.topic(topic), config)?;
         Ok(())
@@ -405,11 +361,8 @@ impl LocalPlatform {
     pub async fn retrain_if_stale(&self, date: NaiveDate) -> anyhow::Result<Option<crate::train::TrainReport>> {
         let bucket = self.names.bucket(Bucket::Models);
         let store = nba_predictions::models::ModelStore::new(self.clients.objects.clone(), bucket.clone());
-        let latest = store.latest_key("gbt_squared", date).await?;
-        let fresh = latest
-            .as_deref()
-            .and_then(|k| k.rsplit('/').next()?.strip_suffix(".json")?.parse::<NaiveDate>().ok())
-            .is_some_and(|to| (date - to).num_days() < RETRAIN_EVERY_DAYS);
+        let latest = store.latest_cutoff(nba_systems::gbt::GBT_SQUARED_ID, date).await?;
+        let fresh = latest.is_some_and(|to| (date - to).num_days() < RETRAIN_EVERY_DAYS);
         if fresh {
             return Ok(None);
         }

@@ -133,11 +133,10 @@ async fn one_date(platform: &LocalPlatform, http: &reqwest::Client, date: NaiveD
     // And a second delivery of each, concurrently, straight to the function.
     let statuses = join_all(metas.iter().enumerate().map(|(n, m)| deliver(http, &raw_url, m, n))).await;
     platform.settle().await;
-    // A 2xx, or a 5xx asking for redelivery while another delivery holds the date.
+    // A 2xx, or a 503 asking for redelivery while another delivery holds the date
+    // (never a 500: that would be a bug, not contention).
     assert!(
-        statuses
-            .iter()
-            .all(|s| (200..300).contains(s) || *s == 503 || *s == 500),
+        statuses.iter().all(|s| (200..300).contains(s) || *s == 503),
         "{statuses:?}"
     );
 

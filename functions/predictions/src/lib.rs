@@ -27,7 +27,6 @@ pub mod messages;
 pub mod models;
 pub mod pipeline;
 pub mod read;
-pub mod recommendation;
 pub mod worker;
 
 pub use consolidate::CONSOLIDATOR_NAME;
@@ -56,7 +55,7 @@ pub const PREDICTION_CONSOLIDATOR_FUNCTION: &str = CONSOLIDATOR_NAME;
 /// - `Topic::PredictionReady` → [`PREDICTION_CONSOLIDATOR_FUNCTION`] (publish a
 ///   [`messages::StallTick`] there, or call [`consolidate::evaluate_stalled`], on a clock tick);
 /// - `Topic::Phase5PredictionsComplete` is published by the consolidator, for phase 6.
-pub fn wire_hint() -> &'static [(Topic, &'static str)] {
+pub fn push_routes() -> &'static [(Topic, &'static str)] {
     &[
         (Topic::Phase5Trigger, PREDICTION_COORDINATOR_FUNCTION),
         (Topic::PredictionRequest, PREDICTION_WORKER_FUNCTION),

@@ -66,8 +66,8 @@ impl ModelStore {
         Ok(key)
     }
 
-    /// The newest artifact key of `system_id` whose cut-off is on or before `date`.
-    pub async fn latest_key(&self, system_id: &str, date: NaiveDate) -> Result<Option<String>, ModelStoreError> {
+    /// The newest training cut-off of `system_id`'s artifacts that is on or before `date`.
+    pub async fn latest_cutoff(&self, system_id: &str, date: NaiveDate) -> Result<Option<NaiveDate>, ModelStoreError> {
         let prefix = format!("models/{system_id}/");
         let listed = self
             .objects
@@ -75,18 +75,24 @@ impl ModelStore {
             .await
             .map_err(|e| ModelStoreError::Store(e.to_string()))?;
         Ok(listed
-            .into_iter()
+            .iter()
             .filter_map(|m| {
-                let to = m
-                    .name
+                m.name
                     .strip_prefix(&prefix)?
                     .strip_suffix(".json")?
                     .parse::<NaiveDate>()
-                    .ok()?;
-                (to <= date).then_some((to, m.name))
+                    .ok()
             })
-            .max()
-            .map(|(_, key)| key))
+            .filter(|to| *to <= date)
+            .max())
+    }
+
+    /// The key of the newest artifact of `system_id` usable on `date` (see [`Self::latest_cutoff`]).
+    pub async fn latest_key(&self, system_id: &str, date: NaiveDate) -> Result<Option<String>, ModelStoreError> {
+        Ok(self
+            .latest_cutoff(system_id, date)
+            .await?
+            .map(|to| artifact_key(system_id, to)))
     }
 
     /// The systems for game date `date`: every tree system with its latest usable
