@@ -38,6 +38,26 @@ fn count<T>(items: &[T]) -> u64 {
     items.len() as u64
 }
 
+/// stats.nba.com `leaguegamelog` over the options' dates, of players (`P`) or teams (`T`).
+fn league_game_log(o: &ScrapeOptions, up: &Upstreams, player_or_team: &str) -> UrlResult {
+    endpoint(
+        up,
+        SourceId::NbaStats,
+        "stats/leaguegamelog",
+        &[
+            ("Counter", "0".into()),
+            ("DateFrom", us_date(o.date)),
+            ("DateTo", us_date(o.date_to)),
+            ("Direction", "ASC".into()),
+            ("LeagueID", "00".into()),
+            ("PlayerOrTeam", player_or_team.into()),
+            ("Season", o.season.clone()),
+            ("SeasonType", "Regular Season".into()),
+            ("Sorter", "DATE".into()),
+        ],
+    )
+}
+
 fn sub_game(o: &ScrapeOptions) -> Option<String> {
     o.game_id.clone()
 }
@@ -76,22 +96,13 @@ fn odds_query(o: &ScrapeOptions, default_markets: &str) -> Vec<(&'static str, St
 /// fail the scrape (the file is kept; phase 2 rejects that one row, "no line"):
 /// everything else must decode.
 fn props_count(body: &[u8], historical: bool) -> Result<u64, nba_upstream::ShapeError> {
-    use odds_api::player_props::{decode_event_player_props, decode_historical_event_player_props, take_lineless};
-    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(body) else {
-        // Not JSON: the decoder names the problem.
-        return decode_event_player_props(body).map(|p| count(&p.lines));
-    };
-    let event = if historical {
-        value.get_mut("data")
+    use odds_api::player_props::{decode_event_player_props_lenient, decode_historical_event_player_props_lenient};
+    let (lines, lineless) = if historical {
+        let (snapshot, lineless) = decode_historical_event_player_props_lenient(body)?;
+        (count(&snapshot.data.lines), count(&lineless))
     } else {
-        Some(&mut value)
-    };
-    let lineless = event.map(take_lineless).unwrap_or_default().len() as u64;
-    let cleaned = serde_json::to_vec(&value).unwrap_or_default();
-    let lines = if historical {
-        decode_historical_event_player_props(&cleaned).map(|s| count(&s.data.lines))?
-    } else {
-        decode_event_player_props(&cleaned).map(|p| count(&p.lines))?
+        let (props, lineless) = decode_event_player_props_lenient(body)?;
+        (count(&props.lines), count(&lineless))
     };
     Ok(lines + lineless)
 }
@@ -168,24 +179,7 @@ pub static CATALOG: &[ScraperSpec] = &[
         key_prefix: "nba-com/gamelog-players",
         format: BodyFormat::Json,
         required: &[],
-        url: |o, up| {
-            endpoint(
-                up,
-                SourceId::NbaStats,
-                "stats/leaguegamelog",
-                &[
-                    ("Counter", "0".into()),
-                    ("DateFrom", us_date(o.date)),
-                    ("DateTo", us_date(o.date_to)),
-                    ("Direction", "ASC".into()),
-                    ("LeagueID", "00".into()),
-                    ("PlayerOrTeam", "P".into()),
-                    ("Season", o.season.clone()),
-                    ("SeasonType", "Regular Season".into()),
-                    ("Sorter", "DATE".into()),
-                ],
-            )
-        },
+        url: |o, up| league_game_log(o, up, "P"),
         check: |b| {
             nba_stats::decode_league_game_log_players(&nba_stats::parse_body("leaguegamelog", b)?).map(|r| count(&r))
         },
@@ -198,24 +192,7 @@ pub static CATALOG: &[ScraperSpec] = &[
         key_prefix: "nba-com/gamelog-teams",
         format: BodyFormat::Json,
         required: &[],
-        url: |o, up| {
-            endpoint(
-                up,
-                SourceId::NbaStats,
-                "stats/leaguegamelog",
-                &[
-                    ("Counter", "0".into()),
-                    ("DateFrom", us_date(o.date)),
-                    ("DateTo", us_date(o.date_to)),
-                    ("Direction", "ASC".into()),
-                    ("LeagueID", "00".into()),
-                    ("PlayerOrTeam", "T".into()),
-                    ("Season", o.season.clone()),
-                    ("SeasonType", "Regular Season".into()),
-                    ("Sorter", "DATE".into()),
-                ],
-            )
-        },
+        url: |o, up| league_game_log(o, up, "T"),
         check: |b| {
             nba_stats::decode_league_game_log_teams(&nba_stats::parse_body("leaguegamelog", b)?).map(|r| count(&r))
         },

@@ -579,7 +579,7 @@ pub(crate) async fn player_index(State(state): State<AppState>, RawQuery(q): Raw
     let d = &state.dataset.inner;
     let today = crate::clock::et_date(state.clock.now());
     // player id → (name, team of the latest game before today, or of the first game).
-    let mut players: std::collections::BTreeMap<i64, (&str, &crate::dataset::TeamRef, bool)> = Default::default();
+    let mut players: std::collections::BTreeMap<i64, (&str, &crate::dataset::TeamRef)> = Default::default();
     for (date, games) in &d.games_by_date {
         for &gi in games {
             let g = &d.games[gi];
@@ -593,17 +593,17 @@ pub(crate) async fn player_index(State(state): State<AppState>, RawQuery(q): Raw
                     .entry(line.player_id)
                     .and_modify(|e| {
                         if before_today {
-                            *e = (&line.name, team, true);
+                            *e = (&line.name, team);
                         }
                     })
-                    .or_insert((&line.name, team, before_today));
+                    .or_insert((&line.name, team));
             }
         }
     }
-    let start: i32 = season.get(..4).and_then(|y| y.parse().ok()).unwrap_or_default();
+    let start: i32 = season[..4].parse().expect("a valid season starts with its year");
     let rows: Vec<Value> = players
         .iter()
-        .map(|(id, (name, team, _))| {
+        .map(|(id, (name, team))| {
             let (first, last) = name.split_once(' ').unwrap_or(("", name));
             json!([
                 id,

@@ -33,11 +33,6 @@ pub fn parse(processor: &dyn RawProcessor, key: &str, body: &[u8]) -> Result<Par
     processor.parse(&object)
 }
 
-/// Same as [`parse`], under the name the odds tests use.
-pub fn parse_at(processor: &dyn RawProcessor, key: &str, body: &[u8]) -> Result<Parsed, ParseError> {
-    parse(processor, key, body)
-}
-
 /// [`run`] on a JSON value.
 pub fn run_json(processor: &dyn RawProcessor, key: &str, body: &Value) -> Result<Parsed, ParseError> {
     run(processor, key, &serde_json::to_vec(body).unwrap())

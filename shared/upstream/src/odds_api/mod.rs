@@ -20,6 +20,7 @@ pub mod scores;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::ShapeError;
 use crate::json_walk::{Ctx, Node};
@@ -91,8 +92,16 @@ pub(crate) fn decode_snapshot<T>(
     body: &[u8],
     inner: impl Fn(&Node) -> Result<T, ShapeError>,
 ) -> Result<Snapshot<T>, ShapeError> {
-    let v = ctx.parse(body)?;
-    let root = ctx.root(&v);
+    decode_snapshot_value(ctx, &ctx.parse(body)?, inner)
+}
+
+/// [`decode_snapshot`] of a body already parsed.
+pub(crate) fn decode_snapshot_value<T>(
+    ctx: &Ctx,
+    v: &Value,
+    inner: impl Fn(&Node) -> Result<T, ShapeError>,
+) -> Result<Snapshot<T>, ShapeError> {
+    let root = ctx.root(v);
     reject_error_object(&root)?;
     Ok(Snapshot {
         timestamp: root.req_datetime("timestamp")?,

@@ -13,7 +13,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Event, SOURCE, Snapshot, decode_event, decode_snapshot, outcomes, reject_error_object};
+use super::{
+    Event, SOURCE, Snapshot, decode_event, decode_snapshot, decode_snapshot_value, outcomes, reject_error_object,
+};
 use crate::ShapeError;
 use crate::json_walk::{Ctx, Node};
 
@@ -141,6 +143,27 @@ pub fn decode_event_player_props(body: &[u8]) -> Result<EventPlayerProps, ShapeE
 /// Decodes `/v4/historical/sports/{sport}/events/{id}/odds` for player markets.
 pub fn decode_historical_event_player_props(body: &[u8]) -> Result<Snapshot<EventPlayerProps>, ShapeError> {
     decode_snapshot(&HISTORICAL, body, decode_event_props)
+}
+
+/// [`decode_event_player_props`], except that the Over/Under outcomes without a
+/// line are taken out first ([`take_lineless`]) and returned beside the lines:
+/// one missing line costs one row, not the whole event. The body is parsed once.
+pub fn decode_event_player_props_lenient(body: &[u8]) -> Result<(EventPlayerProps, Vec<Lineless>), ShapeError> {
+    let mut v = LIVE.parse(body)?;
+    let lineless = take_lineless(&mut v);
+    let root = LIVE.root(&v);
+    reject_error_object(&root)?;
+    Ok((decode_event_props(&root)?, lineless))
+}
+
+/// [`decode_historical_event_player_props`] with the line-less outcomes of its
+/// `data` taken out first, as [`decode_event_player_props_lenient`].
+pub fn decode_historical_event_player_props_lenient(
+    body: &[u8],
+) -> Result<(Snapshot<EventPlayerProps>, Vec<Lineless>), ShapeError> {
+    let mut v = HISTORICAL.parse(body)?;
+    let lineless = v.get_mut("data").map(take_lineless).unwrap_or_default();
+    Ok((decode_snapshot_value(&HISTORICAL, &v, decode_event_props)?, lineless))
 }
 
 /// A player-line outcome that came without a line, taken out before decoding.

@@ -66,14 +66,14 @@ mod tests {
     use nba_upstream::fixtures;
 
     use super::*;
-    use crate::processors::testing::{parse_at, t, valid_rows};
+    use crate::processors::testing::{parse, t, valid_rows};
 
     const FIXTURE: &str = "synthetic/bettingpros_events_synthetic.json";
     const KEY: &str = "bettingpros/events/2025-01-15/20250115_120000.json";
 
     #[test]
     fn synthetic_events_become_rows() {
-        let parsed = parse_at(&EventsProcessor, KEY, &fixtures::bytes(FIXTURE)).unwrap();
+        let parsed = parse(&EventsProcessor, KEY, &fixtures::bytes(FIXTURE)).unwrap();
         let rows: Vec<BettingprosEvent> = valid_rows(&parsed);
         assert_eq!(rows.len(), 3);
         assert_eq!(
@@ -103,9 +103,9 @@ mod tests {
     fn structural_problems_name_the_field() {
         let body = fixtures::text(FIXTURE).replacen("\"visitor\"", "\"away\"", 1);
         assert_eq!(
-            parse_at(&EventsProcessor, KEY, body.as_bytes()).unwrap_err().field,
+            parse(&EventsProcessor, KEY, body.as_bytes()).unwrap_err().field,
             "events[0].visitor"
         );
-        assert_eq!(parse_at(&EventsProcessor, KEY, b"{}").unwrap_err().field, "events");
+        assert_eq!(parse(&EventsProcessor, KEY, b"{}").unwrap_err().field, "events");
     }
 }

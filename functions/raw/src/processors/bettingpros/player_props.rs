@@ -252,13 +252,13 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::processors::testing::{parse_at, t, valid_rows};
+    use crate::processors::testing::{self, t, valid_rows};
 
     const FIXTURE: &str = "synthetic/bettingpros_offers_synthetic.json";
     const KEY: &str = "bettingpros/player-props/2025-01-15/20250115_143000.json";
 
     fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
-        parse_at(&PlayerPropsProcessor, KEY, body)
+        testing::parse(&PlayerPropsProcessor, KEY, body)
     }
 
     fn find<'a>(rows: &'a [BettingprosPlayerProp], player: &str, book: &str, side: &str) -> &'a BettingprosPlayerProp {
@@ -365,7 +365,7 @@ mod tests {
             "offers[0].selections[0].selection"
         );
         assert_eq!(parse(b"<html>403</html>").unwrap_err().field, "$");
-        let no_date = parse_at(
+        let no_date = testing::parse(
             &PlayerPropsProcessor,
             "bettingpros/player-props/x.json",
             &fixtures::bytes(FIXTURE),

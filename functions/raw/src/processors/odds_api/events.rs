@@ -85,7 +85,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::processors::testing::{parse_at, t, valid_rows};
+    use crate::processors::testing::{parse, t, valid_rows};
 
     const HIST_KEY: &str = "odds-api/events-historical/2024-01-24/20240125_035540.json";
     const LIVE_KEY: &str = "odds-api/events/2025-01-10/20250110_150000.json";
@@ -98,7 +98,7 @@ mod tests {
     #[test]
     fn historical_fixture_rows() {
         let body = fixtures::bytes("odds-api/historical_events_a.json");
-        let parsed = parse_at(&EventsProcessor::HISTORICAL, HIST_KEY, &body).unwrap();
+        let parsed = parse(&EventsProcessor::HISTORICAL, HIST_KEY, &body).unwrap();
         let rows: Vec<OddsApiEvent> = valid_rows(&parsed);
         assert_eq!(rows.len(), 10);
         let gsw = rows
@@ -112,7 +112,7 @@ mod tests {
         assert_eq!(gsw.home_team, "Golden State Warriors");
         assert_eq!(gsw.source_file, format!("gs://nba-scraped-data/{HIST_KEY}"));
         let b = fixtures::bytes("odds-api/historical_events_b.json");
-        let rows: Vec<OddsApiEvent> = valid_rows(&parse_at(&EventsProcessor::HISTORICAL, HIST_KEY, &b).unwrap());
+        let rows: Vec<OddsApiEvent> = valid_rows(&parse(&EventsProcessor::HISTORICAL, HIST_KEY, &b).unwrap());
         assert_eq!(rows.len(), 16);
         assert!(
             rows.iter()
@@ -137,7 +137,7 @@ mod tests {
                 "Boston Celtics"
             ),
         ]);
-        let parsed = parse_at(&EventsProcessor::LIVE, LIVE_KEY, &serde_json::to_vec(&body).unwrap()).unwrap();
+        let parsed = parse(&EventsProcessor::LIVE, LIVE_KEY, &serde_json::to_vec(&body).unwrap()).unwrap();
         let rows: Vec<OddsApiEvent> = valid_rows(&parsed);
         let jan10 = NaiveDate::from_ymd_opt(2025, 1, 10).unwrap();
         assert_eq!(
@@ -149,7 +149,7 @@ mod tests {
             (jan10, "20250110_BOS_NYK")
         );
         assert!(
-            parse_at(&EventsProcessor::LIVE, LIVE_KEY, b"[]").unwrap().tables[0]
+            parse(&EventsProcessor::LIVE, LIVE_KEY, b"[]").unwrap().tables[0]
                 .rows
                 .is_empty()
         );
@@ -163,7 +163,7 @@ mod tests {
             "Team Shaq",
             "Team Chuck"
         )]);
-        let parsed = parse_at(&EventsProcessor::LIVE, LIVE_KEY, &serde_json::to_vec(&body).unwrap()).unwrap();
+        let parsed = parse(&EventsProcessor::LIVE, LIVE_KEY, &serde_json::to_vec(&body).unwrap()).unwrap();
         let errs = validate_row(OddsApiEvent::SCHEMA, &parsed.tables[0].rows[0]).unwrap_err();
         assert!(
             errs.iter()
@@ -175,9 +175,9 @@ mod tests {
     fn structural_problems_name_the_field() {
         let body = fixtures::text("odds-api/historical_events_a.json");
         let broken = body.replacen("\"commence_time\"", "\"start\"", 1);
-        let err = parse_at(&EventsProcessor::HISTORICAL, HIST_KEY, broken.as_bytes()).unwrap_err();
+        let err = parse(&EventsProcessor::HISTORICAL, HIST_KEY, broken.as_bytes()).unwrap_err();
         assert_eq!(err.field, "data[0].commence_time");
-        let err = parse_at(
+        let err = parse(
             &EventsProcessor::LIVE,
             LIVE_KEY,
             br#"{"message":"quota","error_code":"OUT_OF_USAGE_CREDITS"}"#,

@@ -150,7 +150,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::processors::testing::{parse_at, t, valid_rows};
+    use crate::processors::testing::{parse, t, valid_rows};
 
     const FIXTURE: &str = "odds-api/historical_event_odds_game_lines.json";
     const EVENT_HIST_KEY: &str =
@@ -166,7 +166,7 @@ mod tests {
     #[test]
     fn recorded_historical_event_lines_in_decimal_become_american() {
         let body = fixtures::bytes(FIXTURE);
-        let parsed = parse_at(&GameLinesProcessor(Kind::EventHistorical), EVENT_HIST_KEY, &body).unwrap();
+        let parsed = parse(&GameLinesProcessor(Kind::EventHistorical), EVENT_HIST_KEY, &body).unwrap();
         assert!(parsed.rejected.is_empty());
         let rows: Vec<OddsApiGameLine> = valid_rows(&parsed);
         assert_eq!(rows.len(), 8);
@@ -192,21 +192,20 @@ mod tests {
     fn live_and_historical_lists_with_h2h() {
         let v = fixtures::json(FIXTURE);
         let list = serde_json::to_vec(&json!([v["data"]])).unwrap();
-        let parsed = parse_at(&GameLinesProcessor(Kind::Live), LIVE_KEY, &list).unwrap();
+        let parsed = parse(&GameLinesProcessor(Kind::Live), LIVE_KEY, &list).unwrap();
         let rows: Vec<OddsApiGameLine> = valid_rows(&parsed);
         assert_eq!(rows.len(), 8);
         assert!(rows.iter().all(|r| r.snapshot_at == t("2025-01-10T17:00:00Z")));
         let hist = serde_json::to_vec(&json!({"timestamp": v["timestamp"], "data": [v["data"]]})).unwrap();
         let key = "odds-api/game-lines-historical/2024-01-24/20240125_040000.json";
-        let rows: Vec<OddsApiGameLine> =
-            valid_rows(&parse_at(&GameLinesProcessor(Kind::Historical), key, &hist).unwrap());
+        let rows: Vec<OddsApiGameLine> = valid_rows(&parse(&GameLinesProcessor(Kind::Historical), key, &hist).unwrap());
         assert_eq!(rows[0].snapshot_at, t("2024-01-25T03:55:40Z"));
 
         let h2h = json!([{"id": "cd0bc7d0c238f4446ce1c03d0cea7ec4", "sport_key": "basketball_nba",
           "commence_time": "2024-01-25T03:20:30Z", "home_team": "Golden State Warriors", "away_team": "Atlanta Hawks",
           "bookmakers": [{"key": "fanduel", "title": "FanDuel", "markets": [
             {"key": "h2h", "outcomes": [{"name": "Atlanta Hawks", "price": 250}, {"name": "Golden State Warriors", "price": -300}]}]}]}]);
-        let parsed = parse_at(
+        let parsed = parse(
             &GameLinesProcessor(Kind::Live),
             LIVE_KEY,
             &serde_json::to_vec(&h2h).unwrap(),
@@ -224,7 +223,7 @@ mod tests {
         v["data"]["bookmakers"][0]["markets"][0]["outcomes"][0]["point"] = json!(65.5);
         v["data"]["bookmakers"][0]["markets"][1]["outcomes"][0]["point"] = json!(24.5);
         let body = serde_json::to_vec(&v).unwrap();
-        let parsed = parse_at(&GameLinesProcessor(Kind::EventHistorical), EVENT_HIST_KEY, &body).unwrap();
+        let parsed = parse(&GameLinesProcessor(Kind::EventHistorical), EVENT_HIST_KEY, &body).unwrap();
         let rows = &parsed.tables[0].rows;
         let bad = |i: usize| -> Vec<String> {
             validate_row(OddsApiGameLine::SCHEMA, &rows[i])
@@ -242,12 +241,12 @@ mod tests {
     fn structural_problems_name_the_field() {
         let p = GameLinesProcessor(Kind::EventHistorical);
         let body = fixtures::text(FIXTURE).replacen("\"price\"", "\"odds\"", 1);
-        let err = parse_at(&p, EVENT_HIST_KEY, body.as_bytes()).unwrap_err();
+        let err = parse(&p, EVENT_HIST_KEY, body.as_bytes()).unwrap_err();
         assert_eq!(err.field, "data.bookmakers[0].markets[0].outcomes[0].price");
         let body = fixtures::text(FIXTURE).replacen("\"point\":6.5", "\"points\":6.5", 1);
-        let err = parse_at(&p, EVENT_HIST_KEY, body.as_bytes()).unwrap_err();
+        let err = parse(&p, EVENT_HIST_KEY, body.as_bytes()).unwrap_err();
         assert_eq!(err.field, "data.bookmakers[0].markets[0].outcomes[0].point");
-        let err = parse_at(&GameLinesProcessor(Kind::Live), LIVE_KEY, b"{}").unwrap_err();
+        let err = parse(&GameLinesProcessor(Kind::Live), LIVE_KEY, b"{}").unwrap_err();
         assert_eq!(err.field, "$");
     }
 

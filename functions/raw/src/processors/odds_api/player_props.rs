@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 use nba_schemas::tables::raw_odds::OddsApiPlayerProp;
 use nba_schemas::{Row, Table, TableSchema};
 use nba_upstream::odds_api::player_props::{
-    EventPlayerProps, Lineless, PlayerPropLine, Side, decode_event_player_props, decode_historical_event_player_props,
-    take_lineless,
+    EventPlayerProps, Lineless, PlayerPropLine, Side, decode_event_player_props_lenient,
+    decode_historical_event_player_props_lenient,
 };
 use serde_json::Value;
 
@@ -62,19 +62,12 @@ impl RawProcessor for PlayerPropsProcessor {
     }
 
     fn parse(&self, object: &RawObject<'_>) -> Result<Parsed, ParseError> {
-        let mut body = object.json()?;
-        let event = if self.historical {
-            body.get_mut("data")
+        let (props, lineless, snapshot_at) = if self.historical {
+            let (s, lineless) = decode_historical_event_player_props_lenient(object.body)?;
+            (s.data, lineless, s.timestamp)
         } else {
-            Some(&mut body)
-        };
-        let lineless = event.map(take_lineless).unwrap_or_default();
-        let cleaned = serde_json::to_vec(&body).map_err(|e| ParseError::new("$", e.to_string()))?;
-        let (props, snapshot_at) = if self.historical {
-            let s = decode_historical_event_player_props(&cleaned)?;
-            (s.data, s.timestamp)
-        } else {
-            (decode_event_player_props(&cleaned)?, object.scraped_at)
+            let (props, lineless) = decode_event_player_props_lenient(object.body)?;
+            (props, lineless, object.scraped_at)
         };
         let ctx = RowCtx {
             game: Game::of(&props.event),
@@ -201,7 +194,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::processors::testing::{parse_at, t, valid_rows};
+    use crate::processors::testing::{parse, t, valid_rows};
 
     const FIXTURE: &str = "odds-api/event_odds_player_points.json";
     const KEY: &str = "odds-api/player-props/2024-02-22/f9f3f99b5124a4ecf984003f0af23d2e/20240223_000700.json";
@@ -209,7 +202,7 @@ mod tests {
         "odds-api/player-props-historical/2024-02-22/f9f3f99b5124a4ecf984003f0af23d2e/20240223_010000.json";
 
     fn live(body: &[u8]) -> Result<Parsed, ParseError> {
-        parse_at(&PlayerPropsProcessor::LIVE, KEY, body)
+        parse(&PlayerPropsProcessor::LIVE, KEY, body)
     }
 
     fn find<'a>(rows: &'a [OddsApiPlayerProp], book: &str, player: &str, side: &str) -> Vec<&'a OddsApiPlayerProp> {
@@ -276,7 +269,7 @@ mod tests {
         let body = format!(
             r#"{{"timestamp":"2024-02-23T00:05:00Z","previous_timestamp":null,"next_timestamp":null,"data":{inner}}}"#
         );
-        let parsed = parse_at(&PlayerPropsProcessor::HISTORICAL, HIST_KEY, body.as_bytes()).unwrap();
+        let parsed = parse(&PlayerPropsProcessor::HISTORICAL, HIST_KEY, body.as_bytes()).unwrap();
         let rows: Vec<OddsApiPlayerProp> = valid_rows(&parsed);
         assert_eq!(rows.len(), 572);
         // The snapshot's own time, not the scrape time in the key.
@@ -435,7 +428,7 @@ mod tests {
         let body = fixtures::text(FIXTURE).replacen("\"bookmakers\"", "\"books\"", 1);
         assert_eq!(live(body.as_bytes()).unwrap_err().field, "bookmakers");
         assert_eq!(live(b"<html>Gateway Timeout</html>").unwrap_err().field, "$");
-        let hist = parse_at(&PlayerPropsProcessor::HISTORICAL, HIST_KEY, &fixtures::bytes(FIXTURE)).unwrap_err();
+        let hist = parse(&PlayerPropsProcessor::HISTORICAL, HIST_KEY, &fixtures::bytes(FIXTURE)).unwrap_err();
         assert_eq!(hist.field, "timestamp");
     }
 
@@ -447,7 +440,7 @@ mod tests {
         use nba_cloud::writer::{WriteContext, write_json_rows};
         let wh = DuckDbWarehouse::open_in_memory().unwrap();
         let write = |key: &'static str| {
-            let rows = parse_at(&PlayerPropsProcessor::LIVE, key, &fixtures::bytes(FIXTURE))
+            let rows = parse(&PlayerPropsProcessor::LIVE, key, &fixtures::bytes(FIXTURE))
                 .unwrap()
                 .tables[0]
                 .rows
