@@ -114,10 +114,37 @@ impl BoxLine {
     }
 }
 
+/// The stat fields of a raw box-score row: every source names them alike but
+/// for points, turnovers and fouls (given), and plus-minus (an expression).
+macro_rules! stats_of {
+    ($r:ident, points: $pts:ident, tov: $tov:ident, pf: $pf:ident, plus_minus: $pm:expr) => {
+        Stats {
+            minutes: $r.minutes,
+            points: $r.$pts,
+            fgm: $r.fgm,
+            fga: $r.fga,
+            fg3m: $r.fg3m,
+            fg3a: $r.fg3a,
+            ftm: $r.ftm,
+            fta: $r.fta,
+            oreb: $r.oreb,
+            dreb: $r.dreb,
+            reb: $r.reb,
+            ast: $r.ast,
+            stl: $r.stl,
+            blk: $r.blk,
+            tov: $r.$tov,
+            pf: $r.$pf,
+            plus_minus: $pm,
+        }
+    };
+}
+
 fn nbac(r: NbacPlayerBoxscore) -> BoxLine {
     BoxLine {
         source: Source::NbacPlayerBoxscores,
         is_final: r.win_loss.is_some(),
+        stats: stats_of!(r, points: pts, tov: tov, pf: pf, plus_minus: r.plus_minus),
         game_id: r.game_id,
         player_lookup: r.player_lookup,
         player_id: Some(r.player_id),
@@ -125,25 +152,6 @@ fn nbac(r: NbacPlayerBoxscore) -> BoxLine {
         team: r.team_tricode,
         opponent: r.opponent_tricode,
         is_home: r.is_home,
-        stats: Stats {
-            minutes: r.minutes,
-            points: r.pts,
-            fgm: r.fgm,
-            fga: r.fga,
-            fg3m: r.fg3m,
-            fg3a: r.fg3a,
-            ftm: r.ftm,
-            fta: r.fta,
-            oreb: r.oreb,
-            dreb: r.dreb,
-            reb: r.reb,
-            ast: r.ast,
-            stl: r.stl,
-            blk: r.blk,
-            tov: r.tov,
-            pf: r.pf,
-            plus_minus: r.plus_minus,
-        },
         explicit_dnp: false,
         dnp_reason: None,
     }
@@ -153,6 +161,7 @@ fn live(r: NbacLiveBoxscore) -> BoxLine {
     BoxLine {
         source: Source::NbacLiveBoxscore,
         is_final: r.game_status == 3,
+        stats: stats_of!(r, points: pts, tov: tov, pf: pf, plus_minus: r.plus_minus),
         game_id: r.game_id,
         player_lookup: r.player_lookup,
         player_id: Some(r.player_id),
@@ -160,25 +169,6 @@ fn live(r: NbacLiveBoxscore) -> BoxLine {
         team: r.team_tricode,
         opponent: r.opponent_tricode,
         is_home: r.is_home,
-        stats: Stats {
-            minutes: r.minutes,
-            points: r.pts,
-            fgm: r.fgm,
-            fga: r.fga,
-            fg3m: r.fg3m,
-            fg3a: r.fg3a,
-            ftm: r.ftm,
-            fta: r.fta,
-            oreb: r.oreb,
-            dreb: r.dreb,
-            reb: r.reb,
-            ast: r.ast,
-            stl: r.stl,
-            blk: r.blk,
-            tov: r.tov,
-            pf: r.pf,
-            plus_minus: r.plus_minus,
-        },
         explicit_dnp: !r.played,
         dnp_reason: r.dnp_reason.or(r.dnp_description),
     }
@@ -188,6 +178,7 @@ fn bdl(r: BdlPlayerBoxscore, game_id: String) -> BoxLine {
     BoxLine {
         source: Source::BdlPlayerBoxscores,
         is_final: r.game_status.eq_ignore_ascii_case("final"),
+        stats: stats_of!(r, points: points, tov: turnovers, pf: fouls, plus_minus: None),
         game_id,
         player_lookup: r.player_lookup,
         player_id: None,
@@ -195,25 +186,6 @@ fn bdl(r: BdlPlayerBoxscore, game_id: String) -> BoxLine {
         team: r.team_tricode,
         opponent: r.opponent_tricode,
         is_home: r.is_home,
-        stats: Stats {
-            minutes: r.minutes,
-            points: r.points,
-            fgm: r.fgm,
-            fga: r.fga,
-            fg3m: r.fg3m,
-            fg3a: r.fg3a,
-            ftm: r.ftm,
-            fta: r.fta,
-            oreb: r.oreb,
-            dreb: r.dreb,
-            reb: r.reb,
-            ast: r.ast,
-            stl: r.stl,
-            blk: r.blk,
-            tov: r.turnovers,
-            pf: r.fouls,
-            plus_minus: None,
-        },
         explicit_dnp: false,
         dnp_reason: None,
     }
@@ -225,6 +197,7 @@ fn espn(r: EspnBoxscore, game_id: String, is_home: bool) -> BoxLine {
     BoxLine {
         source: Source::EspnBoxscores,
         is_final: true,
+        stats: stats_of!(r, points: points, tov: turnovers, pf: fouls, plus_minus: r.plus_minus.map(|v| v as f64)),
         game_id,
         player_lookup: r.player_lookup,
         player_id: None,
@@ -232,25 +205,6 @@ fn espn(r: EspnBoxscore, game_id: String, is_home: bool) -> BoxLine {
         team: r.team_tricode,
         opponent: r.opponent_tricode,
         is_home,
-        stats: Stats {
-            minutes: r.minutes,
-            points: r.points,
-            fgm: r.fgm,
-            fga: r.fga,
-            fg3m: r.fg3m,
-            fg3a: r.fg3a,
-            ftm: r.ftm,
-            fta: r.fta,
-            oreb: r.oreb,
-            dreb: r.dreb,
-            reb: r.reb,
-            ast: r.ast,
-            stl: r.stl,
-            blk: r.blk,
-            tov: r.turnovers,
-            pf: r.fouls,
-            plus_minus: r.plus_minus.map(|v| v as f64),
-        },
         explicit_dnp: r.dnp_reason.is_some(),
         dnp_reason: r.dnp_reason,
     }
@@ -307,18 +261,16 @@ pub fn choose(lines: Vec<BoxLine>) -> BTreeMap<String, GameBox> {
     }
     let mut chosen = BTreeMap::new();
     for (game_id, mut sources) in by_game {
-        let Some(source) = Source::ALL
+        let best = Source::ALL
             .into_iter()
-            .find(|s| sources.get(s).is_some_and(|rows| rows.iter().any(|l| l.is_final)))
-        else {
+            .find(|s| sources.get(s).is_some_and(|rows| rows.iter().any(|l| l.is_final)));
+        let Some((source, mut lines)) = best.and_then(|s| sources.remove(&s).map(|rows| (s, rows))) else {
             continue;
         };
-        let mut lines = sources.remove(&source).unwrap_or_default();
-        if source == Source::NbacPlayerBoxscores {
-            add_live_dnps(
-                &mut lines,
-                sources.remove(&Source::NbacLiveBoxscore).unwrap_or_default(),
-            );
+        if source == Source::NbacPlayerBoxscores
+            && let Some(live) = sources.remove(&Source::NbacLiveBoxscore)
+        {
+            add_live_dnps(&mut lines, live);
         }
         lines.sort_by(|a, b| a.player_lookup.cmp(&b.player_lookup));
         lines.dedup_by(|a, b| a.player_lookup == b.player_lookup);

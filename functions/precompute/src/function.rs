@@ -129,6 +129,14 @@ impl CloudEventFunction for PrecomputeFunction {
     }
 }
 
+/// What every table write of one invocation shares.
+struct Step<'a> {
+    inv: &'a Invocation,
+    run: &'a Run<'a>,
+    date: NaiveDate,
+    ctx: &'a WriteContext,
+}
+
 /// The run a completion message belongs to.
 struct Run<'a> {
     correlation_id: &'a str,
@@ -145,62 +153,42 @@ impl PrecomputeFunction {
         c: &Computed,
         ctx: &WriteContext,
     ) -> Result<Vec<TableWrite>, FunctionError> {
-        let mut writes = Vec::new();
-        writes.push(self.write(PLAYER_DAILY_CACHE, &c.player_daily_cache, ctx).await?);
-        self.announce(inv, run, date, writes.last()).await?;
-        writes.push(
-            self.write(PLAYER_SHOT_ZONE_ANALYSIS, &c.player_shot_zone_analysis, ctx)
+        let step = Step { inv, run, date, ctx };
+        Ok(vec![
+            self.write(&step, PLAYER_DAILY_CACHE, &c.player_daily_cache).await?,
+            self.write(&step, PLAYER_SHOT_ZONE_ANALYSIS, &c.player_shot_zone_analysis)
                 .await?,
-        );
-        self.announce(inv, run, date, writes.last()).await?;
-        writes.push(
-            self.write(TEAM_DEFENSE_ZONE_ANALYSIS, &c.team_defense_zone_analysis, ctx)
+            self.write(&step, TEAM_DEFENSE_ZONE_ANALYSIS, &c.team_defense_zone_analysis)
                 .await?,
-        );
-        self.announce(inv, run, date, writes.last()).await?;
-        writes.push(
-            self.write(PLAYER_COMPOSITE_FACTORS, &c.player_composite_factors, ctx)
+            self.write(&step, PLAYER_COMPOSITE_FACTORS, &c.player_composite_factors)
                 .await?,
-        );
-        self.announce(inv, run, date, writes.last()).await?;
-        writes.push(self.write(ML_FEATURE_STORE, &c.ml_feature_store, ctx).await?);
-        self.announce(inv, run, date, writes.last()).await?;
-        Ok(writes)
+            self.write(&step, ML_FEATURE_STORE, &c.ml_feature_store).await?,
+        ])
     }
 
+    /// Writes one table, then publishes its completion unless nothing usable was
+    /// written (a table whose every row was rejected triggers nothing downstream).
     async fn write<T: Table>(
         &self,
+        step: &Step<'_>,
         processor: &'static str,
         rows: &[T],
-        ctx: &WriteContext,
     ) -> Result<TableWrite, FunctionError> {
         let table = T::SCHEMA.qualified_name();
-        let report = write_rows(self.clients.warehouse.as_ref(), rows, ctx)
+        let report = write_rows(self.clients.warehouse.as_ref(), rows, step.ctx)
             .await
             .map_err(|e| FunctionError::Transient(format!("writing {table}: {e}")))?;
-        Ok(TableWrite {
+        let w = TableWrite {
             processor,
             table,
             report,
-        })
-    }
-
-    /// Publishes a table's completion, unless nothing usable was written (a table
-    /// whose every row was rejected triggers nothing downstream).
-    async fn announce(
-        &self,
-        inv: &Invocation,
-        run: &Run<'_>,
-        date: NaiveDate,
-        write: Option<&TableWrite>,
-    ) -> Result<(), FunctionError> {
-        let Some(w) = write else { return Ok(()) };
+        };
         let status = w.status();
-        if status == RunStatus::Failed {
-            return Ok(());
+        if status != RunStatus::Failed {
+            self.publish(step.inv, step.run, step.date, w.processor, &w.table, status, &w.report)
+                .await?;
         }
-        self.publish(inv, run, date, w.processor, &w.table, status, &w.report)
-            .await
+        Ok(w)
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -11,7 +11,7 @@ use nba_schemas::tables::analytics::PlayerGameSummary;
 use nba_schemas::tables::precompute::PlayerShotZoneAnalysis;
 
 use crate::history::{PlayerHistory, Slot};
-use crate::stats::{r4o, ratio};
+use crate::stats::{largest_zone, r4o, ratio};
 
 /// Quality of zone numbers from play-by-play shot locations.
 pub const PLAY_BY_PLAY_QUALITY: i64 = 100;
@@ -96,19 +96,7 @@ impl Shooting {
 
 /// The zone with the largest share; ties go to the first of two, three, free throw.
 pub fn primary_zone(split: &ZoneSplit) -> Option<&'static str> {
-    let mut best: Option<(&'static str, f64)> = None;
-    for (zone, share) in [
-        ("two", split.two_share),
-        ("three", split.three_share),
-        ("free_throw", split.free_throw_share),
-    ] {
-        if let Some(s) = share
-            && best.is_none_or(|(_, b)| s > b)
-        {
-            best = Some((zone, s));
-        }
-    }
-    best.map(|(z, _)| z)
+    largest_zone(split.two_share, split.three_share, split.free_throw_share)
 }
 
 /// The zone row of one slot, from box scores.

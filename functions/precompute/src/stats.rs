@@ -35,6 +35,20 @@ pub fn slope(values: &[f64]) -> Option<f64> {
     Some(num / den)
 }
 
+/// The zone (two, three, free throw) with the largest value; ties go to the
+/// first of them, zones without a value are left out.
+pub fn largest_zone(two: Option<f64>, three: Option<f64>, free_throw: Option<f64>) -> Option<&'static str> {
+    let mut best: Option<(&'static str, f64)> = None;
+    for (zone, value) in [("two", two), ("three", three), ("free_throw", free_throw)] {
+        if let Some(v) = value
+            && best.is_none_or(|(_, b)| v > b)
+        {
+            best = Some((zone, v));
+        }
+    }
+    best.map(|(z, _)| z)
+}
+
 /// `num / den`, `None` when the denominator is not positive.
 pub fn ratio(num: f64, den: f64) -> Option<f64> {
     (den > 0.0).then(|| num / den)

@@ -10,7 +10,7 @@ use nba_schemas::tables::precompute::TeamDefenseZoneAnalysis;
 
 use crate::history::TeamHistory;
 use crate::shot_zones::{BOX_SCORE_FALLBACK, BOX_SCORE_FALLBACK_QUALITY, Shooting, ZoneSplit};
-use crate::stats::{mean, r4o, ratio};
+use crate::stats::{largest_zone, mean, r4o, ratio};
 
 /// Games in a team's defensive window.
 pub const DEFENSE_WINDOW: usize = 15;
@@ -55,15 +55,7 @@ fn versus(team: Option<f64>, league: Option<f64>) -> Option<f64> {
 
 /// The zone whose allowed accuracy exceeds the league's most (first of two, three, free throw on ties).
 pub fn weakest_zone(two: Option<f64>, three: Option<f64>, ft: Option<f64>) -> Option<&'static str> {
-    let mut best: Option<(&'static str, f64)> = None;
-    for (zone, d) in [("two", two), ("three", three), ("free_throw", ft)] {
-        if let Some(d) = d
-            && best.is_none_or(|(_, b)| d > b)
-        {
-            best = Some((zone, d));
-        }
-    }
-    best.map(|(z, _)| z)
+    largest_zone(two, three, ft)
 }
 
 /// Rows for every team with games before D.

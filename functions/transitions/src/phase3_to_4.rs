@@ -13,7 +13,7 @@ use nba_cloud::{Warehouse, WarehouseError};
 use nba_core::messages::RunMode;
 use serde_json::Value;
 
-use crate::rules::{Policy, Tier};
+use crate::rules::{ALL_COMPLETE, Policy, Tier};
 
 /// Post-game processors (overnight mode).
 pub const POST_GAME: &[&str] = &[
@@ -31,42 +31,36 @@ pub const TIMEOUT_MIN_PERCENT: u32 = 60;
 /// How far ahead the next game date is looked for (the All-Star break is a week).
 pub const NEXT_GAME_HORIZON_DAYS: i64 = 30;
 
-pub const SAME_DAY: Policy = Policy {
-    expected: UPCOMING,
-    critical: &["upcoming_player_game_context"],
-    tiers: &[
-        Tier {
-            name: "all_complete",
-            after: TimeDelta::zero(),
-            min_percent: 100,
-            requires: &[],
-        },
+/// The processor each mode cannot go without.
+const SAME_DAY_CRITICAL: &[&str] = &["upcoming_player_game_context"];
+const OVERNIGHT_CRITICAL: &[&str] = &["player_game_summary"];
+
+/// Both modes: all complete at once, else after [`TIMEOUT`] the critical processor
+/// and [`TIMEOUT_MIN_PERCENT`] of the expected ones.
+const fn tiers(critical: &'static [&'static str]) -> [Tier; 2] {
+    [
+        ALL_COMPLETE,
         Tier {
             name: "timeout_partial",
             after: TIMEOUT,
             min_percent: TIMEOUT_MIN_PERCENT,
-            requires: &["upcoming_player_game_context"],
+            requires: critical,
         },
-    ],
+    ]
+}
+const SAME_DAY_TIERS: [Tier; 2] = tiers(SAME_DAY_CRITICAL);
+const OVERNIGHT_TIERS: [Tier; 2] = tiers(OVERNIGHT_CRITICAL);
+
+pub const SAME_DAY: Policy = Policy {
+    expected: UPCOMING,
+    critical: SAME_DAY_CRITICAL,
+    tiers: &SAME_DAY_TIERS,
 };
 
 pub const OVERNIGHT: Policy = Policy {
     expected: POST_GAME,
-    critical: &["player_game_summary"],
-    tiers: &[
-        Tier {
-            name: "all_complete",
-            after: TimeDelta::zero(),
-            min_percent: 100,
-            requires: &[],
-        },
-        Tier {
-            name: "timeout_partial",
-            after: TIMEOUT,
-            min_percent: TIMEOUT_MIN_PERCENT,
-            requires: &["player_game_summary"],
-        },
-    ],
+    critical: OVERNIGHT_CRITICAL,
+    tiers: &OVERNIGHT_TIERS,
 };
 
 /// The mode a phase-3 processor's completion belongs to; `None` for processors this

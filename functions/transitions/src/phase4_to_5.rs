@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use chrono::TimeDelta;
 use nba_core::messages::RunMode;
 
-use crate::rules::{Policy, Tier};
+use crate::rules::{ALL_COMPLETE, Policy, Tier};
 
 pub const EXPECTED: &[&str] = &[
     "player_daily_cache",
@@ -43,12 +43,7 @@ pub const POLICY: Policy = Policy {
     expected: EXPECTED,
     critical: CRITICAL,
     tiers: &[
-        Tier {
-            name: "all_complete",
-            after: TimeDelta::zero(),
-            min_percent: 100,
-            requires: &[],
-        },
+        ALL_COMPLETE,
         Tier {
             name: "most_complete",
             after: MOST_AFTER,
@@ -71,8 +66,8 @@ pub fn is_expected(processor: &str) -> bool {
 
 /// The run a completion belongs to, from its attributes (same-day by default).
 pub fn mode_of(attributes: &BTreeMap<String, String>) -> RunMode {
-    match attributes.get(RUN_MODE_ATTRIBUTE).map(String::as_str) {
-        Some("overnight") => RunMode::Overnight,
+    match attributes.get(RUN_MODE_ATTRIBUTE) {
+        Some(mode) if mode == RunMode::Overnight.as_str() => RunMode::Overnight,
         _ => RunMode::SameDay,
     }
 }

@@ -26,6 +26,14 @@ pub struct Tier {
     pub requires: &'static [&'static str],
 }
 
+/// The first tier of every transition: all expected processors in, fire at once.
+pub const ALL_COMPLETE: Tier = Tier {
+    name: "all_complete",
+    after: TimeDelta::zero(),
+    min_percent: 100,
+    requires: &[],
+};
+
 /// The expected and critical processors of a transition and its tiers, in order.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Policy {
@@ -168,12 +176,7 @@ mod tests {
         expected: &["a", "b", "c", "d", "e"],
         critical: &["a"],
         tiers: &[
-            Tier {
-                name: "all_complete",
-                after: TimeDelta::zero(),
-                min_percent: 100,
-                requires: &[],
-            },
+            ALL_COMPLETE,
             Tier {
                 name: "timeout",
                 after: TimeDelta::minutes(30),
