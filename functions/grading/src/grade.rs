@@ -5,36 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The recommendation of a prediction row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Recommendation {
-    Over,
-    Under,
-    Pass,
-    NoLine,
-}
-
-impl Recommendation {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "OVER" => Some(Recommendation::Over),
-            "UNDER" => Some(Recommendation::Under),
-            "PASS" => Some(Recommendation::Pass),
-            "NO_LINE" => Some(Recommendation::NoLine),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Recommendation::Over => "OVER",
-            Recommendation::Under => "UNDER",
-            Recommendation::Pass => "PASS",
-            Recommendation::NoLine => "NO_LINE",
-        }
-    }
-}
+/// The recommendation of a prediction row: the platform's own kind (OVER, UNDER,
+/// PASS, NO_LINE), so what grading parses is what `nba_systems::recommend` produced.
+pub use nba_systems::RecommendationKind as Recommendation;
 
 /// What a graded prediction came to (`GRADE_OUTCOMES` in the schema).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,18 +120,20 @@ pub fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
+/// A played game of `points` in 30 minutes (for the tests of this crate).
+#[cfg(test)]
+pub(crate) fn played(points: i64) -> Actual {
+    Actual {
+        points: Some(points),
+        minutes: Some(30.0),
+        is_dnp: false,
+        dnp_reason: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn played(points: i64) -> Actual {
-        Actual {
-            points: Some(points),
-            minutes: Some(30.0),
-            is_dnp: false,
-            dnp_reason: None,
-        }
-    }
 
     #[test]
     fn over_and_under_win_and_lose_by_the_side_of_the_line() {

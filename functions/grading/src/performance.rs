@@ -115,16 +115,7 @@ impl Tally {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::grade::{Actual, Recommendation, grade};
-
-    fn played(points: i64) -> Actual {
-        Actual {
-            points: Some(points),
-            minutes: Some(30.0),
-            is_dnp: false,
-            dnp_reason: None,
-        }
-    }
+    use crate::grade::{Actual, Recommendation, grade, played};
 
     #[test]
     fn hit_rate_counts_only_won_and_lost_picks() {

@@ -125,7 +125,7 @@ fn training_on_the_predicted_day_is_refused() {
 
 #[test]
 fn a_feature_holding_the_days_own_points_fails_the_leak_guard() {
-    // points_avg_last_3 = the points scored that very day: a ridge model would
+    // points_avg_last_3 = the points scored that very day: a trained model would
     // learn to copy it and "predict" with a near-zero MAE.
     let data = season(6, 30, true).dataset();
     let err = evaluate_with(

@@ -33,7 +33,12 @@ fn trigger(game_date: NaiveDate, id: &str) -> cloudevents::Event {
         game_date,
         correlation_id: "c1".into(),
     };
-    let data = base64::engine::general_purpose::STANDARD.encode(serde_json::to_vec(&message).unwrap());
+    published(id, &message)
+}
+
+/// A Pub/Sub `messagePublished` CloudEvent on `nba-grading-trigger` carrying `body`.
+fn published(id: &str, body: &impl serde::Serialize) -> cloudevents::Event {
+    let data = base64::engine::general_purpose::STANDARD.encode(serde_json::to_vec(body).unwrap());
     EventBuilderV10::new()
         .id(id)
         .source("//pubsub.googleapis.com/projects/local/topics/nba-grading-trigger")
@@ -198,14 +203,7 @@ async fn a_message_that_is_not_a_grading_trigger_is_a_bad_request() {
     let dir = tempfile::tempdir().unwrap();
     let (_cloud, clients) = cloud(dir.path());
     let f = GradingFunction::new(clients, Config::default().names());
-    let data = base64::engine::general_purpose::STANDARD.encode(br#"{"date": "2025-01-10"}"#);
-    let event = EventBuilderV10::new()
-        .id("x")
-        .source("//pubsub.googleapis.com/projects/local/topics/nba-grading-trigger")
-        .ty("google.cloud.pubsub.topic.v1.messagePublished")
-        .data("application/json", json!({"message": {"data": data, "messageId": "x"}}))
-        .build()
-        .unwrap();
+    let event = published("x", &json!({"date": "2025-01-10"}));
     assert!(f.call(&Invocation::new("grading"), event).await.is_err());
 }
 

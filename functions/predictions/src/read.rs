@@ -147,7 +147,9 @@ pub async fn history(
 }
 
 /// Per system: MAE over the graded days of the window before `before`, weighted by
-/// the graded count. Empty when grading has not run (no table) — never an error.
+/// the graded count. Empty when grading has not run (no table); any other failure is
+/// an error (the request is redelivered): staging rows are written once, so an
+/// ensemble must not be staged silently without its weights.
 pub async fn recent_performance(
     warehouse: &dyn Warehouse,
     before: NaiveDate,
@@ -157,14 +159,7 @@ pub async fn recent_performance(
                FROM nba_predictions.system_daily_performance \
                WHERE game_date < CAST(? AS DATE) AND game_date >= CAST(? AS DATE) AND mae IS NOT NULL AND graded > 0 \
                GROUP BY system_id";
-    let rows = match query_or_empty(warehouse, sql, vec![json!(before.to_string()), json!(from.to_string())]).await {
-        Ok(rows) => rows,
-        Err(e) => {
-            // A grading table of another shape must not stop predictions: no weights then.
-            tracing::warn!(error = %e, "recent system performance unreadable; ensembles get no weights");
-            Vec::new()
-        }
-    };
+    let rows = query_or_empty(warehouse, sql, vec![json!(before.to_string()), json!(from.to_string())]).await?;
     Ok(rows
         .into_iter()
         .filter_map(|r| {

@@ -13,7 +13,7 @@ use nba_core::Topic;
 use nba_core::messages::attributes;
 use nba_schemas::tables::prediction_output::PredictionStaging;
 use nba_schemas::tables::predictions::MlFeatureStore;
-use nba_systems::PredictionInput;
+use nba_systems::{PredictionInput, Thresholds, recommend};
 use serde_json::json;
 
 use crate::batch::{Batch, PlayerRecord, PlayerState};
@@ -23,7 +23,6 @@ use crate::error::PredictionError;
 use crate::messages::{PredictionReady, PredictionRequest, SystemFailure};
 use crate::pipeline::Pipeline;
 use crate::read;
-use crate::recommendation::recommend;
 
 pub const WORKER_NAME: &str = "prediction_worker";
 
@@ -224,14 +223,14 @@ fn staging_row(
     if let SystemRun::Ok(pred) = run {
         let points = pred.predicted_points.clamp(0.0, 100.0);
         let confidence = pred.confidence.clamp(0.0, 1.0);
-        let rec = recommend(points, confidence, req.line);
+        let rec = recommend(points, req.line, confidence, &Thresholds::default());
         row.system_version = Some(pred.system_version.clone());
         row.predicted_points = Some(points);
         row.confidence = Some(confidence);
-        row.recommendation = Some(rec.recommendation.to_string());
+        row.recommendation = Some(rec.kind.as_str().to_string());
         row.edge = rec.edge;
         row.actionable = rec.actionable;
-        row.not_actionable_reason = rec.not_actionable_reason;
+        row.not_actionable_reason = rec.reason;
         row.factors = json!(pred.factors);
     }
     row

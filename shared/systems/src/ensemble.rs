@@ -162,8 +162,7 @@ mod tests {
     }
 
     fn weight(p: &SystemPrediction, id: &str) -> f64 {
-        let key = format!("weight:{id}");
-        p.factors.iter().find(|(k, _)| *k == key).map(|(_, v)| *v).unwrap()
+        p.factor(&format!("weight:{id}")).unwrap()
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //! The averages are the feature-store values when computed; when defaulted or absent
 //! they are recomputed from the history strictly before the game date.
 
-use crate::confidence::{self, last_n, mean, played_points, round2};
+use crate::confidence::{last_n, mean, played_points, round2};
 use crate::{PredictionInput, PredictionSystem, SystemError, SystemPrediction};
 
 pub const SYSTEM_ID: &str = "moving_average";
@@ -32,7 +32,7 @@ pub const PACE_POSSESSIONS_PER_POINT: f64 = 2.0;
 pub const POSSESSIONS_PER_GAME: f64 = 100.0;
 pub const HOME_ADJ: f64 = 0.3;
 pub const BACK_TO_BACK_FACTOR: f64 = -0.02;
-pub const MAX_POINTS: f64 = 60.0;
+pub use crate::system::MAX_POINTS;
 /// Confidence ceiling: a transparent baseline, trusted but not more than the models.
 pub const CONFIDENCE_CEILING: f64 = 0.8;
 
@@ -138,13 +138,14 @@ impl PredictionSystem for MovingAverage {
                 .filter(|(_, v)| *v != 0.0)
                 .map(|(k, v)| (k, round2(v))),
         );
-        Ok(SystemPrediction {
-            system_id: SYSTEM_ID.into(),
-            system_version: VERSION.into(),
-            predicted_points: round2(total.clamp(0.0, MAX_POINTS)),
-            confidence: confidence::heuristic(input, CONFIDENCE_CEILING),
+        Ok(SystemPrediction::heuristic(
+            SYSTEM_ID,
+            VERSION,
+            total,
+            input,
+            CONFIDENCE_CEILING,
             factors,
-        })
+        ))
     }
 }
 
@@ -165,15 +166,11 @@ mod tests {
         input(&f, 12)
     }
 
-    fn factor(p: &SystemPrediction, name: &str) -> Option<f64> {
-        p.factors.iter().find(|(k, _)| k == name).map(|(_, v)| *v)
-    }
-
     #[test]
     fn base_is_the_weighted_blend_plus_home() {
         // 0.5·30 + 0.3·20 + 0.2·10 = 23, +0.3 at home.
         let p = MovingAverage.predict(&with(&[])).unwrap();
-        assert_eq!(factor(&p, "base"), Some(23.0));
+        assert_eq!(p.factor("base"), Some(23.0));
         assert_eq!(p.predicted_points, 23.3);
         assert_eq!(
             (p.system_id.as_str(), p.system_version.as_str()),
@@ -187,23 +184,23 @@ mod tests {
     #[test]
     fn each_adjustment_by_hand() {
         let p = MovingAverage.predict(&with(&[("fatigue_score", 85.0)])).unwrap();
-        assert_eq!(factor(&p, "fatigue"), Some(-0.6));
+        assert_eq!(p.factor("fatigue"), Some(-0.6));
         assert_eq!(p.predicted_points, 22.7);
 
         let p = MovingAverage
             .predict(&with(&[("shot_zone_mismatch_score", 4.0)]))
             .unwrap();
-        assert_eq!(factor(&p, "shot_zone_mismatch"), Some(0.6));
+        assert_eq!(p.factor("shot_zone_mismatch"), Some(0.6));
         assert_eq!(p.predicted_points, 23.9);
 
         // 23 × 2.5 × 2 / 100 = 1.15
         let p = MovingAverage.predict(&with(&[("pace_score", 2.5)])).unwrap();
-        assert_eq!(factor(&p, "pace"), Some(1.15));
+        assert_eq!(p.factor("pace"), Some(1.15));
         assert_eq!(p.predicted_points, 24.45);
 
         // 23 × −2 % = −0.46
         let p = MovingAverage.predict(&with(&[("back_to_back", 1.0)])).unwrap();
-        assert_eq!(factor(&p, "back_to_back"), Some(-0.46));
+        assert_eq!(p.factor("back_to_back"), Some(-0.46));
         assert_eq!(p.predicted_points, 22.84);
     }
 
@@ -212,7 +209,7 @@ mod tests {
         let mut i = with(&[]);
         i.history.push(game(1, "NYK", true, 20, Some(1)));
         let p = MovingAverage.predict(&i).unwrap();
-        assert_eq!(factor(&p, "back_to_back"), Some(-0.46));
+        assert_eq!(p.factor("back_to_back"), Some(-0.46));
     }
 
     #[test]

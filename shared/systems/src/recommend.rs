@@ -20,6 +20,17 @@ pub enum RecommendationKind {
 }
 
 impl RecommendationKind {
+    /// The kind of a stored `OVER`, `UNDER`, `PASS` or `NO_LINE`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "OVER" => Some(RecommendationKind::Over),
+            "UNDER" => Some(RecommendationKind::Under),
+            "PASS" => Some(RecommendationKind::Pass),
+            "NO_LINE" => Some(RecommendationKind::NoLine),
+            _ => None,
+        }
+    }
+
     /// `OVER`, `UNDER`, `PASS`, `NO_LINE` (as stored).
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -158,6 +169,15 @@ mod tests {
         );
         assert_eq!(serde_json::to_string(&RecommendationKind::Over).unwrap(), "\"OVER\"");
         assert_eq!(RecommendationKind::Under.as_str(), "UNDER");
+        for k in [
+            RecommendationKind::Over,
+            RecommendationKind::Under,
+            RecommendationKind::Pass,
+            RecommendationKind::NoLine,
+        ] {
+            assert_eq!(RecommendationKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(RecommendationKind::parse("over"), None);
     }
 
     proptest! {

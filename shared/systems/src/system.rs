@@ -92,6 +92,9 @@ pub struct RecentPerformance {
     pub predictions: u64,
 }
 
+/// The most points any system predicts (predictions are clamped to `0..=MAX_POINTS`).
+pub const MAX_POINTS: f64 = 60.0;
+
 /// A system's answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SystemPrediction {
@@ -102,6 +105,32 @@ pub struct SystemPrediction {
     pub confidence: f64,
     /// What moved the prediction, e.g. ("fatigue", -0.8), for explanations.
     pub factors: Vec<(String, f64)>,
+}
+
+impl SystemPrediction {
+    /// The answer of a heuristic system: `points` clamped to `0..=MAX_POINTS` and
+    /// rounded to 0.01, confidence from [`crate::confidence::heuristic`] under `ceiling`.
+    pub(crate) fn heuristic(
+        system_id: &str,
+        version: &str,
+        points: f64,
+        input: &PredictionInput,
+        ceiling: f64,
+        factors: Vec<(String, f64)>,
+    ) -> Self {
+        SystemPrediction {
+            system_id: system_id.into(),
+            system_version: version.into(),
+            predicted_points: crate::confidence::round2(points.clamp(0.0, MAX_POINTS)),
+            confidence: crate::confidence::heuristic(input, ceiling),
+            factors,
+        }
+    }
+
+    /// The value of the factor `name`, if the prediction reports it.
+    pub fn factor(&self, name: &str) -> Option<f64> {
+        self.factors.iter().find(|(k, _)| k == name).map(|(_, v)| *v)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -16,7 +16,7 @@
 //!   general weakness `(opponent_def_rating − 112) / 112`.
 //! * The 0.5 shrink: allowed accuracy over 15 games is mostly noise; halve it.
 
-use crate::confidence::{self, played_points, round2};
+use crate::confidence::{played_points, round2};
 use crate::{PredictionInput, PredictionSystem, SystemError, SystemPrediction};
 
 pub const SYSTEM_ID: &str = "zone_matchup";
@@ -29,7 +29,7 @@ pub const LEAGUE_TWO_PCT: f64 = 0.53;
 pub const LEAGUE_THREE_PCT: f64 = 0.36;
 pub const LEAGUE_FREE_THROW_PCT: f64 = 0.78;
 pub const SHRINK: f64 = 0.5;
-pub const MAX_POINTS: f64 = 60.0;
+pub use crate::system::MAX_POINTS;
 /// A one-signal system: trusted less than the blend of averages.
 pub const CONFIDENCE_CEILING: f64 = 0.7;
 
@@ -142,13 +142,14 @@ impl PredictionSystem for ZoneMatchup {
             total += term;
             factors.push((format!("zone_{}", t.zone), round2(term)));
         }
-        Ok(SystemPrediction {
-            system_id: SYSTEM_ID.into(),
-            system_version: VERSION.into(),
-            predicted_points: round2(total.clamp(0.0, MAX_POINTS)),
-            confidence: confidence::heuristic(input, CONFIDENCE_CEILING),
+        Ok(SystemPrediction::heuristic(
+            SYSTEM_ID,
+            VERSION,
+            total,
+            input,
+            CONFIDENCE_CEILING,
             factors,
-        })
+        ))
     }
 }
 
@@ -158,7 +159,7 @@ mod tests {
     use crate::testing::input;
 
     fn term(p: &SystemPrediction, name: &str) -> f64 {
-        p.factors.iter().find(|(k, _)| k == name).map(|(_, v)| *v).unwrap()
+        p.factor(name).unwrap()
     }
 
     #[test]

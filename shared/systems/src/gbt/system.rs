@@ -8,7 +8,7 @@ use crate::{PredictionInput, PredictionSystem, SystemError, SystemPrediction};
 
 pub const GBT_SQUARED_ID: &str = "gbt_squared";
 pub const GBT_HUBER_ID: &str = "gbt_huber";
-pub const MAX_POINTS: f64 = 60.0;
+pub use crate::system::MAX_POINTS;
 /// Learned on every feature: the most trusted single system, still discounted by the heuristic.
 pub const CONFIDENCE_CEILING: f64 = 0.85;
 /// How many feature contributions a prediction reports as factors.
