@@ -23,20 +23,11 @@ impl AnalyticsError {
     }
 }
 
-/// Is a warehouse error worth a redelivery? A refused or malformed statement is
-/// a bug here and would fail again the same way.
-fn retryable(e: &WarehouseError) -> bool {
-    !matches!(
-        e,
-        WarehouseError::NotReadOnly(_) | WarehouseError::PartitionFilterRequired { .. }
-    )
-}
-
 impl From<AnalyticsError> for FunctionError {
     fn from(e: AnalyticsError) -> Self {
         let text = e.to_string();
         match &e {
-            AnalyticsError::Read { source, .. } | AnalyticsError::Write { source, .. } if retryable(source) => {
+            AnalyticsError::Read { source, .. } | AnalyticsError::Write { source, .. } if !source.is_permanent() => {
                 FunctionError::Transient(text)
             }
             AnalyticsError::Publish { .. } => FunctionError::Transient(text),

@@ -21,19 +21,11 @@ impl GradingError {
     }
 }
 
-/// A refused or malformed statement is a bug here and would fail the same way again.
-fn retryable(e: &WarehouseError) -> bool {
-    !matches!(
-        e,
-        WarehouseError::NotReadOnly(_) | WarehouseError::PartitionFilterRequired { .. }
-    )
-}
-
 impl From<GradingError> for FunctionError {
     fn from(e: GradingError) -> Self {
         let text = e.to_string();
         match &e {
-            GradingError::Read { source, .. } | GradingError::Write { source, .. } if retryable(source) => {
+            GradingError::Read { source, .. } | GradingError::Write { source, .. } if !source.is_permanent() => {
                 FunctionError::Transient(text)
             }
             _ => FunctionError::Internal(text),

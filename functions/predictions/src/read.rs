@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use nba_cloud::{Warehouse, WarehouseError};
+use nba_cloud::Warehouse;
 use nba_schemas::Table;
 use nba_schemas::tables::analytics::{PlayerGameSummary, UpcomingPlayerGameContext};
 use nba_schemas::tables::predictions::MlFeatureStore;
@@ -45,14 +45,10 @@ pub async fn query_or_empty(
 ) -> Result<Vec<nba_schemas::Row>, PredictionError> {
     match warehouse.query(sql, params).await {
         Ok(rows) => Ok(rows),
-        Err(WarehouseError::Query { reason }) if is_missing_table(&reason) => Ok(Vec::new()),
+        // Only a missing table: a missing column means the table changed shape, which is an error.
+        Err(e) if e.is_missing_table() => Ok(Vec::new()),
         Err(e) => Err(e.into()),
     }
-}
-
-fn is_missing_table(reason: &str) -> bool {
-    let r = reason.to_ascii_lowercase();
-    r.contains("does not exist") || r.contains("not found")
 }
 
 /// Typed rows of `SELECT *` queries.

@@ -96,24 +96,11 @@ async fn count(warehouse: &dyn Warehouse, sql: &str, params: Vec<Value>) -> Resu
         .unwrap_or(0))
 }
 
-/// Whether a query failed because a table, its dataset or a column is absent: DuckDB
-/// says "Table with name … does not exist", BigQuery "Not found: Table …". Retrying
-/// cannot fix these; waiting for the producer can.
+/// Whether a query failed because a table, its dataset or a column is absent (see
+/// [`WarehouseError::is_missing_table`]). Retrying cannot fix these; waiting for the
+/// producer can.
 pub fn is_missing_table(e: &WarehouseError) -> bool {
-    match e {
-        WarehouseError::Query { reason } => {
-            let r = reason.to_ascii_lowercase();
-            [
-                "does not exist",
-                "not found: table",
-                "not found: dataset",
-                "referenced column",
-            ]
-            .iter()
-            .any(|m| r.contains(m))
-        }
-        _ => false,
-    }
+    e.is_missing_table() || e.is_missing_column()
 }
 
 #[cfg(test)]

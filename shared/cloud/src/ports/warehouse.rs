@@ -21,6 +21,39 @@ pub enum WarehouseError {
     Busy(String),
 }
 
+impl WarehouseError {
+    /// A mistake in the request (a write in a read-only query, a scan without its
+    /// partition filter): retrying cannot help.
+    pub fn is_permanent(&self) -> bool {
+        matches!(
+            self,
+            WarehouseError::NotReadOnly(_) | WarehouseError::PartitionFilterRequired { .. }
+        )
+    }
+
+    /// A query named a table or dataset that does not exist (yet): DuckDB says
+    /// "Table with name … does not exist", BigQuery "Not found: Table|Dataset …".
+    pub fn is_missing_table(&self) -> bool {
+        self.query_reason_contains(&["does not exist", "not found: table", "not found: dataset"])
+    }
+
+    /// A query named a column the table does not have (DuckDB "Referenced column …",
+    /// BigQuery "Unrecognized name: …").
+    pub fn is_missing_column(&self) -> bool {
+        self.query_reason_contains(&["referenced column", "unrecognized name"])
+    }
+
+    fn query_reason_contains(&self, needles: &[&str]) -> bool {
+        match self {
+            WarehouseError::Query { reason } => {
+                let r = reason.to_ascii_lowercase();
+                needles.iter().any(|n| r.contains(n))
+            }
+            _ => false,
+        }
+    }
+}
+
 /// What a write did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WriteStats {
@@ -75,4 +108,25 @@ pub trait Warehouse: Send + Sync {
     ) -> Result<Vec<Row>, WarehouseError>;
     /// Runs a read-only SQL query with positional `?` parameters.
     async fn query(&self, sql: &str, params: Vec<serde_json::Value>) -> Result<Vec<Row>, WarehouseError>;
+}
+
+#[cfg(test)]
+mod error_tests {
+    use super::WarehouseError;
+
+    fn query(reason: &str) -> WarehouseError {
+        WarehouseError::Query { reason: reason.into() }
+    }
+
+    #[test]
+    fn missing_tables_and_columns_are_told_apart() {
+        let duckdb_table = query("Catalog Error: Table with name system_daily_performance does not exist!");
+        let bigquery_table = query("Not found: Table proj:nba_predictions.x was not found in location US");
+        let duckdb_column = query("Binder Error: Referenced column \"is_quality_ready\" not found in FROM clause!");
+        assert!(duckdb_table.is_missing_table() && bigquery_table.is_missing_table());
+        assert!(!duckdb_column.is_missing_table() && duckdb_column.is_missing_column());
+        assert!(!query("IO Error: could not lock file").is_missing_table());
+        assert!(WarehouseError::NotReadOnly("x".into()).is_permanent());
+        assert!(!WarehouseError::Busy("lock".into()).is_permanent());
+    }
 }
