@@ -14,34 +14,17 @@ use serde_json::json;
 use crate::error::AnalyticsError;
 use crate::read::rows_of;
 
-/// Bookmakers whose lines are preferred, best first; any other book ranks after
-/// these (alphabetically). Sharp, liquid books first; pick'em apps last.
-pub const PREFERRED_BOOKMAKERS: &[&str] = &[
-    "draftkings",
-    "fanduel",
-    "betmgm",
-    "williamhill_us",
-    "espnbet",
-    "fanatics",
-    "betrivers",
-    "bovada",
-    "betonlineag",
-    "prizepicks",
-    "underdog",
-];
-/// The market of points lines.
-pub const POINTS_MARKET: &str = "player_points";
+pub use nba_schemas::tables::raw_odds::{POINTS_MARKET, PREFERRED_BOOKMAKERS};
 /// The usual price of a main line: among several lines a book lists at once,
 /// the one priced nearest this is its main line.
 const MAIN_LINE_PRICE: f64 = -110.0;
 
-/// Rank of a bookmaker (lower is preferred).
+/// Rank of a bookmaker (lower is preferred; unlisted books alphabetically after).
 pub fn bookmaker_rank(book: &str) -> (usize, String) {
-    let rank = PREFERRED_BOOKMAKERS
-        .iter()
-        .position(|b| *b == book)
-        .unwrap_or(PREFERRED_BOOKMAKERS.len());
-    (rank, book.to_string())
+    (
+        nba_schemas::tables::raw_odds::bookmaker_preference(book),
+        book.to_string(),
+    )
 }
 
 /// Identifies a game across odds sources: (game_date, home, away).

@@ -19,23 +19,9 @@ use crate::error::PredictionError;
 
 /// Graded days that make a system's recent performance.
 pub const PERFORMANCE_WINDOW_DAYS: i64 = 14;
-/// The points market of prop tables.
-pub const POINTS_MARKET: &str = "player_points";
-/// BettingPros' consensus "book": a blend, so its line is `estimated`.
+pub use nba_schemas::tables::raw_odds::{POINTS_MARKET, PREFERRED_BOOKMAKERS};
+/// BettingPros' consensus "book": a blend, so its line is `estimated` (ranked last).
 pub const CONSENSUS_BOOK: &str = "bettingpros_consensus";
-/// Bookmakers preferred for a fallback line, best first (same order as phase 3's
-/// choice of `current_line`); any other book after these, the consensus last.
-pub const PREFERRED_BOOKMAKERS: &[&str] = &[
-    "draftkings",
-    "fanduel",
-    "betmgm",
-    "williamhill_us",
-    "espnbet",
-    "fanatics",
-    "betrivers",
-    "bovada",
-    "betonlineag",
-];
 
 /// Runs a query; a missing table reads as no rows.
 pub async fn query_or_empty(
@@ -218,10 +204,10 @@ fn best_line(quotes: &[BettingprosPlayerProp]) -> Option<FallbackLine> {
 
 /// Rank of a bookmaker for the fallback (lower is preferred; consensus last).
 fn book_rank(book: &str) -> (usize, String) {
-    let rank = match PREFERRED_BOOKMAKERS.iter().position(|b| *b == book) {
-        Some(i) => i,
-        None if book == CONSENSUS_BOOK => usize::MAX,
-        None => PREFERRED_BOOKMAKERS.len(),
+    let rank = if book == CONSENSUS_BOOK {
+        usize::MAX
+    } else {
+        nba_schemas::tables::raw_odds::bookmaker_preference(book)
     };
     (rank, book.to_string())
 }

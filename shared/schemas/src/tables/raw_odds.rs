@@ -17,6 +17,32 @@ pub const ODDS_EVENT_ID: Check = Check::Pattern(r"^[0-9a-f]{32}$");
 pub const GAME_CODE: Check = Check::Pattern(r"^\d{8}_[A-Z]{3}_[A-Z]{3}$");
 /// The player markets the pipeline loads (Over/Under lines).
 pub const PROP_MARKETS: &[&str] = &["player_points", "player_rebounds", "player_assists"];
+/// The market of points lines.
+pub const POINTS_MARKET: &str = "player_points";
+
+/// Bookmakers whose lines are preferred, best first (sharp, liquid books first; pick'em
+/// apps last). Phase 3 picks the line that counted with it, phase 5 its fallback line.
+pub const PREFERRED_BOOKMAKERS: &[&str] = &[
+    "draftkings",
+    "fanduel",
+    "betmgm",
+    "williamhill_us",
+    "espnbet",
+    "fanatics",
+    "betrivers",
+    "bovada",
+    "betonlineag",
+    "prizepicks",
+    "underdog",
+];
+
+/// Position of `book` in [`PREFERRED_BOOKMAKERS`]; any other book ranks after them.
+pub fn bookmaker_preference(book: &str) -> usize {
+    PREFERRED_BOOKMAKERS
+        .iter()
+        .position(|b| *b == book)
+        .unwrap_or(PREFERRED_BOOKMAKERS.len())
+}
 /// Game-line markets: moneyline, point spread, game total.
 pub const GAME_MARKETS: &[&str] = &["h2h", "spreads", "totals"];
 pub const SIDES: &[&str] = &["Over", "Under"];
