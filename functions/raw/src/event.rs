@@ -28,6 +28,13 @@ impl StorageObject {
     pub fn uri(&self) -> String {
         format!("gs://{}/{}", self.bucket, self.name)
     }
+
+    /// The scrape's ET game date: the key's date folder, else the `game_date` metadata
+    /// the scraper stamps on every object.
+    pub fn game_date(&self) -> Option<chrono::NaiveDate> {
+        crate::processor::game_date_from_key(&self.name)
+            .or_else(|| self.metadata.get("game_date").and_then(|d| d.parse().ok()))
+    }
 }
 
 fn int_or_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
@@ -111,4 +118,26 @@ impl StorageObject {
 /// `gs://bucket/name` → (bucket, name).
 pub fn split_gs_uri(uri: &str) -> Option<(&str, &str)> {
     uri.strip_prefix("gs://")?.split_once('/')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn game_date_from_the_key_else_the_metadata() {
+        let mut object = StorageObject {
+            bucket: "b".into(),
+            name: "nba-com/schedule/2025-01-10/20250110_140000.json".into(),
+            generation: 1,
+            content_type: None,
+            content_encoding: None,
+            metadata: BTreeMap::from([("game_date".to_string(), "2025-01-09".to_string())]),
+        };
+        assert_eq!(object.game_date(), chrono::NaiveDate::from_ymd_opt(2025, 1, 10));
+        object.name = "manual/upload.json".into();
+        assert_eq!(object.game_date(), chrono::NaiveDate::from_ymd_opt(2025, 1, 9));
+        object.metadata.clear();
+        assert_eq!(object.game_date(), None);
+    }
 }

@@ -190,22 +190,25 @@ impl RawProcessorFunction {
             uri: &uri,
             key: &object.name,
             body: &body,
-            game_date: crate::processor::game_date_from_key(&object.name)
-                .or_else(|| object.metadata.get("game_date").and_then(|d| d.parse().ok())),
-            scraped_at: self.scraped_at(object).await,
+            game_date: object.game_date(),
+            scraped_at: self.scraped_at(object).await?,
         };
         Ok(processor.parse(&raw))
     }
 
-    /// The key's timestamp, else the object's creation time, else now.
-    async fn scraped_at(&self, object: &StorageObject) -> DateTime<Utc> {
+    /// The key's timestamp, else the object's creation time. Not knowing when a
+    /// snapshot was taken is a transient failure, never "now".
+    async fn scraped_at(&self, object: &StorageObject) -> Result<DateTime<Utc>, FunctionError> {
         if let Some(t) = crate::processor::scraped_at_from_key(&object.name) {
-            return t;
+            return Ok(t);
         }
-        match self.clients.objects.head(&object.bucket, &object.name).await {
-            Ok(meta) => meta.time_created,
-            Err(_) => Utc::now(),
-        }
+        let meta = self
+            .clients
+            .objects
+            .head(&object.bucket, &object.name)
+            .await
+            .map_err(|e| FunctionError::Transient(format!("reading the metadata of {}: {e}", object.uri())))?;
+        Ok(meta.time_created)
     }
 
     /// Keeps an object that can never load, and says so (acked, never retried forever).

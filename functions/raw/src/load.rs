@@ -46,9 +46,7 @@ pub async fn load(
         correlation_id: Some(inv.correlation_id.to_string()),
         execution_id: Some(inv.execution_id.to_string()),
     };
-    let game_date = objects
-        .first()
-        .and_then(|o| crate::processor::game_date_from_key(&o.name));
+    let game_date = objects.first().and_then(StorageObject::game_date);
     let warehouse = f.clients.warehouse.as_ref();
     let resolver = Resolver::new(warehouse);
     f.identity_ready
