@@ -300,7 +300,13 @@ impl BatchStore {
                 &self.players(batch_id),
                 &done.player_lookup,
                 Box::new(move |doc| {
-                    let current = doc.and_then(|d| serde_json::from_value::<PlayerRecord>(d.data.clone()).ok());
+                    // An unreadable record is left as it is: the decode below then fails
+                    // loudly instead of the record being overwritten as if pending.
+                    let current = match doc.map(|d| serde_json::from_value::<PlayerRecord>(d.data.clone())) {
+                        None => None,
+                        Some(Ok(p)) => Some(p),
+                        Some(Err(_)) => return TxnOutcome::Keep,
+                    };
                     match current {
                         Some(p) if p.state != PlayerState::Pending => {
                             flag.store(false, std::sync::atomic::Ordering::SeqCst);
@@ -367,6 +373,7 @@ impl BatchStore {
                 &self.batches,
                 key,
                 Box::new(move |doc| {
+                    // Absent or unreadable: keep it; an unreadable one fails the decode below.
                     let Some(mut batch) = doc.and_then(|d| serde_json::from_value::<Batch>(d.data.clone()).ok()) else {
                         return TxnOutcome::Keep;
                     };
