@@ -2,9 +2,8 @@
 //! summaries, gates, idempotency, point-in-time upcoming context and the
 //! phase-3 messages out.
 
-use base64::Engine;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use cloudevents::{EventBuilder, EventBuilderV10};
+
 use nba_analytics::{AnalyticsFunction, PROCESSORS};
 use nba_cloud::Clients;
 use nba_cloud::embedded::{LocalCloud, LocalCloudOptions};
@@ -20,7 +19,7 @@ use nba_schemas::tables::analytics::{
 use nba_schemas::tables::raw::NbacSchedule;
 use nba_schemas::tables::raw_nba_com::{NbacPlayerBoxscore, NbacPlayerList, NbacTeamBoxscore};
 use nba_schemas::tables::raw_odds::OddsApiPlayerProp;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 const SEASON: &str = "2024-25";
 const PLAYERS_PER_TEAM: usize = 5;
@@ -234,14 +233,7 @@ fn raw_complete(table: &str, date: NaiveDate, id: &str) -> cloudevents::Event {
         rows_rejected: 0,
         source_file: "gs://nba-scraped-data/x.json".into(),
     };
-    let data = base64::engine::general_purpose::STANDARD.encode(serde_json::to_vec(&message).unwrap());
-    EventBuilderV10::new()
-        .id(id)
-        .source("//pubsub.googleapis.com/projects/local/topics/nba-phase2-raw-complete")
-        .ty("google.cloud.pubsub.topic.v1.messagePublished")
-        .data("application/json", json!({"message": {"data": data, "messageId": id}}))
-        .build()
-        .unwrap()
+    nba_runtime::events::pubsub_event("nba-phase2-raw-complete", id, &message, &Default::default())
 }
 
 fn contract(name: &str) -> Value {

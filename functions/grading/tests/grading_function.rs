@@ -3,9 +3,8 @@
 
 mod common;
 
-use base64::Engine;
 use chrono::{NaiveDate, Utc};
-use cloudevents::{EventBuilder, EventBuilderV10};
+
 use common::{date, summary};
 use nba_cloud::Clients;
 use nba_cloud::embedded::{LocalCloud, LocalCloudOptions};
@@ -38,17 +37,7 @@ fn trigger(game_date: NaiveDate, id: &str) -> cloudevents::Event {
 
 /// A Pub/Sub `messagePublished` CloudEvent on `nba-grading-trigger` carrying `body`.
 fn published(id: &str, body: &impl serde::Serialize) -> cloudevents::Event {
-    let data = base64::engine::general_purpose::STANDARD.encode(serde_json::to_vec(body).unwrap());
-    EventBuilderV10::new()
-        .id(id)
-        .source("//pubsub.googleapis.com/projects/local/topics/nba-grading-trigger")
-        .ty("google.cloud.pubsub.topic.v1.messagePublished")
-        .data(
-            "application/json",
-            json!({"message": {"data": data, "messageId": id, "attributes": {}}, "subscription": "s"}),
-        )
-        .build()
-        .unwrap()
+    nba_runtime::events::pubsub_event("nba-grading-trigger", id, body, &Default::default())
 }
 
 fn prediction(

@@ -330,15 +330,8 @@ fn event_of(topic: Topic, e: &JournalEntry) -> cloudevents::Event {
 }
 
 fn pubsub_event(topic: Topic, message_id: &str, body: &impl serde::Serialize) -> cloudevents::Event {
-    let entry = JournalEntry {
-        topic: topic.id().into(),
-        message_id: message_id.into(),
-        publish_time: Utc::now(),
-        attributes: BTreeMap::from([("correlation_id".to_string(), "corr-test".to_string())]),
-        data: base64::engine::general_purpose::STANDARD.encode(serde_json::to_vec(body).unwrap()),
-        json: None,
-    };
-    event_of(topic, &entry)
+    let attrs = BTreeMap::from([("correlation_id".to_string(), "corr-test".to_string())]);
+    nba_runtime::events::pubsub_event(topic.id(), message_id, body, &attrs)
 }
 
 fn t(s: &str) -> DateTime<Utc> {

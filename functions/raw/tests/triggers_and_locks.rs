@@ -3,10 +3,9 @@
 
 use std::time::Duration;
 
-use base64::Engine;
 use bytes::Bytes;
 use chrono::NaiveDate;
-use cloudevents::{EventBuilder, EventBuilderV10};
+
 use nba_cloud::Clients;
 use nba_cloud::embedded::{LocalCloud, LocalCloudOptions};
 use nba_cloud::ports::object_store::PutOptions;
@@ -14,7 +13,6 @@ use nba_core::{Config, messages::ScraperComplete};
 use nba_raw::batch::{self, Lock};
 use nba_raw::{ProcessorRegistry, RawProcessorFunction};
 use nba_runtime::{CloudEventFunction, Invocation, RunStatus};
-use serde_json::json;
 
 fn cloud(dir: &std::path::Path) -> (LocalCloud, Clients) {
     let opts = LocalCloudOptions {
@@ -47,17 +45,7 @@ fn completion(status: &str, gcs_path: Option<&str>) -> cloudevents::Event {
         gcs_path: gcs_path.map(str::to_string),
         duration_seconds: 0.1,
     };
-    let data = base64::engine::general_purpose::STANDARD.encode(serde_json::to_vec(&message).unwrap());
-    EventBuilderV10::new()
-        .id("m1")
-        .source("//pubsub.googleapis.com/projects/local/topics/nba-phase1-scrapers-complete")
-        .ty("google.cloud.pubsub.topic.v1.messagePublished")
-        .data(
-            "application/json",
-            json!({"message": {"data": data, "messageId": "m1", "attributes": {}}, "subscription": "s"}),
-        )
-        .build()
-        .unwrap()
+    nba_runtime::events::pubsub_event("nba-phase1-scrapers-complete", "m1", &message, &Default::default())
 }
 
 #[tokio::test]

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 
 use async_trait::async_trait;
-use base64::Engine;
+
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use cloudevents::{EventBuilder, EventBuilderV10};
+
 use nba_cloud::embedded::{LocalCloud, LocalCloudOptions};
 use nba_cloud::{Clients, OutgoingMessage, PubSubError, Publisher, Warehouse};
 use nba_core::messages::{Phase4Trigger, Phase5Trigger, PhaseComplete, RunMode};
@@ -128,17 +128,8 @@ fn date(d: u32) -> NaiveDate {
 }
 
 fn pubsub_event(topic: Topic, message_id: &str, body: &impl serde::Serialize, attrs: Value) -> cloudevents::Event {
-    let data = base64::engine::general_purpose::STANDARD.encode(serde_json::to_vec(body).unwrap());
-    EventBuilderV10::new()
-        .id(message_id)
-        .source(format!("//pubsub.googleapis.com/projects/local/topics/{}", topic.id()))
-        .ty("google.cloud.pubsub.topic.v1.messagePublished")
-        .data(
-            "application/json",
-            json!({"message": {"data": data, "messageId": message_id, "attributes": attrs}, "subscription": "s"}),
-        )
-        .build()
-        .unwrap()
+    let attrs = serde_json::from_value(attrs).expect("string attributes");
+    nba_runtime::events::pubsub_event(topic.id(), message_id, body, &attrs)
 }
 
 fn completion(phase: u8, processor: &str, game_date: NaiveDate, message_id: &str) -> cloudevents::Event {

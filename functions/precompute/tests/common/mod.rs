@@ -1,15 +1,13 @@
 //! Seed rows and trigger events shared by the integration and property tests.
 #![allow(dead_code)]
 
-use base64::Engine;
 use chrono::{DateTime, NaiveDate, Utc};
-use cloudevents::{EventBuilder, EventBuilderV10};
+
 use nba_core::messages::{Phase4Trigger, RunMode};
 use nba_schemas::tables::analytics::{
     PlayerGameSummary, TeamDefenseGameSummary, TeamOffenseGameSummary, UpcomingPlayerGameContext,
     UpcomingTeamGameContext,
 };
-use serde_json::json;
 
 pub const SEASON: &str = "2024-25";
 
@@ -198,15 +196,5 @@ pub fn trigger(day: NaiveDate, message_id: &str) -> cloudevents::Event {
         reason: "all 5 expected processors complete".into(),
         completed: vec!["player_game_summary".into()],
     };
-    let data = base64::engine::general_purpose::STANDARD.encode(serde_json::to_vec(&message).unwrap());
-    EventBuilderV10::new()
-        .id(message_id)
-        .source("//pubsub.googleapis.com/projects/local/topics/nba-phase4-trigger")
-        .ty("google.cloud.pubsub.topic.v1.messagePublished")
-        .data(
-            "application/json",
-            json!({"message": {"data": data, "messageId": message_id, "attributes": {}}, "subscription": "s"}),
-        )
-        .build()
-        .unwrap()
+    nba_runtime::events::pubsub_event("nba-phase4-trigger", message_id, &message, &Default::default())
 }

@@ -294,6 +294,33 @@ pub fn pubsub_payload<T: serde::de::DeserializeOwned>(event: &Event) -> Result<P
     })
 }
 
+/// A Pub/Sub `messagePublished` CloudEvent carrying `payload` as JSON on `topic`, as a
+/// push subscription delivers it: the inverse of [`pubsub_payload`], for tests and
+/// local tools that call a function directly.
+pub fn pubsub_event(
+    topic: &str,
+    message_id: &str,
+    payload: &impl serde::Serialize,
+    attributes: &std::collections::BTreeMap<String, String>,
+) -> Event {
+    use base64::Engine;
+    use cloudevents::{EventBuilder, EventBuilderV10};
+    let data = base64::engine::general_purpose::STANDARD.encode(serde_json::to_vec(payload).expect("JSON payload"));
+    EventBuilderV10::new()
+        .id(message_id)
+        .source(format!("//pubsub.googleapis.com/projects/local/topics/{topic}"))
+        .ty(PUBSUB_PUBLISHED)
+        .data(
+            "application/json",
+            serde_json::json!({
+                "message": {"data": data, "messageId": message_id, "attributes": attributes},
+                "subscription": format!("{topic}-push"),
+            }),
+        )
+        .build()
+        .expect("a complete CloudEvent")
+}
+
 #[cfg(test)]
 mod pubsub_payload_tests {
     use super::*;
@@ -320,6 +347,17 @@ mod pubsub_payload_tests {
         assert_eq!(p.payload, serde_json::json!({"n": 3}));
         assert_eq!(p.message_id, "42");
         assert_eq!(p.attributes["k"], "v");
+    }
+
+    #[test]
+    fn pubsub_event_round_trips() {
+        let attrs = std::collections::BTreeMap::from([("k".to_string(), "v".to_string())]);
+        let event = pubsub_event("nba-t", "7", &serde_json::json!({"n": 3}), &attrs);
+        let p: PubSubPayload<Value> = pubsub_payload(&event).unwrap();
+        assert_eq!(
+            (p.payload, p.message_id, p.attributes),
+            (serde_json::json!({"n": 3}), "7".into(), attrs)
+        );
     }
 
     #[test]
