@@ -17,12 +17,12 @@ cargo build --release -q -p nba-cli --bin nba
 echo "== function runtime (release)"
 FUNCTIONS_CONFORMANCE_BIN="$target/release/functions-conformance" "$target/release/examples/bench_runtime"
 
-echo "== one day: nba run --date 2025-01-10 (release, fresh data dir each run)"
+echo "== one day alone: nba run --date 2025-01-10 --from 2025-01-10 (release, fresh data dir each run; no history replay)"
 times=()
 for i in 1 2 3 4 5; do
   dir=$(mktemp -d)
   start=$(date +%s.%N)
-  "$target/release/nba" --data-dir "$dir" run --date 2025-01-10 --dataset data/season-2024-25 >/dev/null
+  "$target/release/nba" --data-dir "$dir" run --date 2025-01-10 --from 2025-01-10 --dataset data/season-2024-25 >/dev/null
   end=$(date +%s.%N)
   times+=("$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')")
   rm -rf "$dir"
