@@ -148,6 +148,9 @@ pub async fn run_day(platform: &LocalPlatform, date: NaiveDate, progress: &Progr
         ));
         ticks.push((pre_tip, platform.tick(date, pre_tip, &correlation_id).await?));
         platform.settle().await;
+        if platform.lines_deadline(date, &correlation_id).await? {
+            platform.settle().await;
+        }
         progress.inc(1);
         let post = last_tip + chrono::Duration::hours(4);
         progress.set_message(format!("{date} after the games: box scores and game logs"));

@@ -112,6 +112,7 @@ impl LocalPlatform {
 
     /// Starts everything; `hook` may wrap each function before it is served.
     pub async fn start_with(options: PlatformOptions, hook: Option<FunctionHook>) -> anyhow::Result<Self> {
+        nba_core::tls::install_crypto_provider();
         let config = options.config.clone();
         let names = config.names();
         let cloud_options = LocalCloudOptions {
@@ -392,6 +393,29 @@ impl LocalPlatform {
             )
             .await?;
         Ok(())
+    }
+
+    /// The afternoon is over: when tonight's context still has no lines (the day's props never
+    /// came), asks the transitions to decide as if the lines' wait had run out, so the day still
+    /// gets its features and PASS/NO_LINE predictions. A replay compresses the afternoon, so the
+    /// wait is moved forward rather than slept through. Returns whether the tick was sent.
+    pub async fn lines_deadline(&self, date: NaiveDate, correlation_id: &CorrelationId) -> anyhow::Result<bool> {
+        if nba_transitions::phase3_to_4::lines_are_in(self.clients.warehouse.as_ref(), date).await? {
+            return Ok(false);
+        }
+        let tick = nba_transitions::TransitionTick {
+            game_date: date,
+            now: chrono::Utc::now() + nba_transitions::phase3_to_4::LINES_WAIT,
+        };
+        let attrs = nba_core::messages::attributes::completion(correlation_id.as_str(), "scheduler", "success", date);
+        self.clients
+            .publisher
+            .publish(
+                &self.names.topic(Topic::Phase3AnalyticsComplete),
+                nba_cloud::OutgoingMessage::json(&tick, attrs),
+            )
+            .await?;
+        Ok(true)
     }
 
     /// Waits until no message or event is pending or in flight.

@@ -5,13 +5,15 @@
 //! (The full 2024-10-22 → 2025-01-13 acceptance run is the same code over 84
 //! days: see the README.)
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Read;
 use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use common::bundled_season;
 use nba_cli::{LocalPlatform, PlatformOptions};
-use nba_e2e::bundled_season;
 
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -22,7 +24,7 @@ fn options(dir: &Path) -> PlatformOptions {
 }
 
 fn options_with(dir: &Path, duplicate_deliveries: bool) -> PlatformOptions {
-    nba_e2e::platform_options(dir, duplicate_deliveries)
+    common::platform_options(dir, duplicate_deliveries)
 }
 
 /// A gzipped CSV of the bundled season as header-keyed rows (no quoted commas in these files).

@@ -4,15 +4,17 @@
 //! the same objects are posted concurrently on top. Every prop row must be
 //! written exactly once. Repeated over 20 dates per run.
 
+mod common;
+
 use std::time::Duration;
 
 use bytes::Bytes;
 use chrono::{Datelike, NaiveDate, TimeZone, Utc};
+use common::bundled_season;
 use futures::future::join_all;
 use nba_cli::{DeliveryPolicy, LocalPlatform, PlatformOptions};
 use nba_cloud::ports::object_store::PutOptions;
 use nba_core::{Bucket, Config};
-use nba_e2e::bundled_season;
 use serde_json::{Value, json};
 
 const FILES: usize = 30;
@@ -169,6 +171,7 @@ async fn one_date(platform: &LocalPlatform, http: &reqwest::Client, date: NaiveD
 async fn thirty_concurrent_deliveries_write_each_row_once() {
     let dir = tempfile::tempdir().unwrap();
     let platform = LocalPlatform::start(options(dir.path())).await.unwrap();
+    nba_core::tls::install_crypto_provider();
     let http = reqwest::Client::new();
     let first = NaiveDate::from_ymd_opt(2025, 2, 1).unwrap();
     for date in first.iter_days().take(20) {

@@ -3,15 +3,17 @@
 //! raw processor → `nba_raw.nbac_schedule` → `nba-phase2-raw-complete`, driven by the
 //! scraper workflow over a replayed day.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
+use common::{FailFirst, schema_errors};
 use nba_cli::{FunctionHook, LocalPlatform, PlatformOptions, run_day};
 use nba_cloud::embedded::LocalCloud;
 use nba_cloud::ports::object_store::PutOptions;
 use nba_core::{Bucket, Topic};
-use nba_e2e::{FailFirst, schema_errors};
 use nba_runtime::Function;
 use serde_json::Value;
 
@@ -25,7 +27,7 @@ fn date() -> NaiveDate {
 }
 
 fn options(dir: &std::path::Path, duplicate_deliveries: bool) -> PlatformOptions {
-    nba_e2e::platform_options(dir, duplicate_deliveries)
+    common::platform_options(dir, duplicate_deliveries)
 }
 
 async fn count(platform: &LocalPlatform, sql: &str) -> i64 {
@@ -236,7 +238,7 @@ async fn assert_rows_announced_once(platform: &LocalPlatform, completions: &[Val
 
 /// A tiny matcher for the key pattern without a regex dependency in this crate.
 fn regex_lite(pattern: &str) -> impl Fn(&str) -> bool {
-    let re = nba_e2e::Regex::new(pattern).unwrap();
+    let re = regex::Regex::new(pattern).unwrap();
     move |s| re.is_match(s)
 }
 
@@ -375,14 +377,14 @@ fn every_contract_sample_validates_against_its_schema() {
     // Every schema under events/ has a sample next to it, and the sample is valid.
     let mut checked = 0;
     for dir in ["messages", "cloudevents"] {
-        let path = nba_e2e::repo_root().join("events").join(dir);
+        let path = common::repo_root().join("events").join(dir);
         for entry in std::fs::read_dir(&path).unwrap() {
             let name = entry.unwrap().file_name().into_string().unwrap();
             let Some(stem) = name.strip_suffix(".schema.json") else {
                 continue;
             };
             let (schema, sample) = (format!("{dir}/{name}"), format!("{dir}/{stem}.sample.json"));
-            let errors = schema_errors(&schema, &nba_e2e::contract(&sample));
+            let errors = schema_errors(&schema, &common::contract(&sample));
             assert!(errors.is_empty(), "{sample}: {errors:?}");
             checked += 1;
         }

@@ -48,6 +48,7 @@ pub fn workflow_function(
     scrapers_url: reqwest::Url,
     workflow_toml: &str,
 ) -> anyhow::Result<Function> {
+    nba_core::tls::install_crypto_provider();
     let workflow = workflow::WorkflowFile::parse(workflow_toml, &ScraperRegistry::standard().names())?;
     Ok(Function::Http(Arc::new(workflow::WorkflowFunction {
         workflow,

@@ -140,9 +140,15 @@ impl TransitionsFunction {
             rows_written: c.rows_written,
         };
         let state = self.clients.state.as_ref();
-        let (tracking, new) = tracking::record(state, &self.collection, key, completion)
+        let lines = self.lines_completion(&key, &completion).await?;
+        let (mut tracking, new) = tracking::record(state, &self.collection, key, completion)
             .await
             .map_err(TransitionError::from)?;
+        if let Some(lines) = lines {
+            (tracking, _) = tracking::record(state, &self.collection, key, lines)
+                .await
+                .map_err(TransitionError::from)?;
+        }
         let decision = self
             .decide(inv, &key, &tracking, now, message_id, &c.correlation_id)
             .await?;
@@ -174,6 +180,24 @@ impl TransitionsFunction {
         outcome.game_date = Some(tick.game_date);
         outcome.message = Some(decisions.iter().map(Decision::summary).collect::<Vec<_>>().join("; "));
         Ok(outcome)
+    }
+
+    /// The [`phase3_to_4::LINES`] fact that a same-day player-context completion brings when
+    /// the context it wrote carries tonight's lines (its own message id + `:lines`, so a
+    /// redelivery records nothing new).
+    async fn lines_completion(&self, key: &TrackingKey, c: &Completion) -> Result<Option<Completion>, TransitionError> {
+        let player_context = phase3_to_4::SAME_DAY_CRITICAL[0];
+        if key.transition != Transition::Phase3To4 || key.mode != RunMode::SameDay || c.processor != player_context {
+            return Ok(None);
+        }
+        if !phase3_to_4::lines_are_in(self.clients.warehouse.as_ref(), key.game_date).await? {
+            return Ok(None);
+        }
+        Ok(Some(Completion {
+            processor: phase3_to_4::LINES.to_string(),
+            message_id: format!("{}:lines", c.message_id),
+            ..c.clone()
+        }))
     }
 
     /// Evaluates one tracking document at `now`; fires when a tier says so.

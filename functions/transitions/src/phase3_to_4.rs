@@ -3,7 +3,9 @@
 //! The mode is read from which processor reported, never from the wall clock (a
 //! backfill runs at any hour):
 //! - **same-day**: the date's games are ahead; the upcoming-context processors report.
-//!   Fires `Phase4Trigger {game_date: D, mode: same_day}`.
+//!   Fires `Phase4Trigger {game_date: D, mode: same_day}` once tonight's lines are in the
+//!   context too ([`LINES`]): features built before the props are scraped carry no line, and
+//!   neither would tonight's predictions. Without lines it fires after [`LINES_WAIT`].
 //! - **overnight**: the date's games are over; the post-game summaries report. Fires
 //!   `Phase4Trigger {game_date: the next date with games after D, mode: overnight}`:
 //!   tonight's box scores feed the caches of the next game day.
@@ -23,6 +25,15 @@ pub const POST_GAME: &[&str] = &[
 ];
 /// Same-day processors.
 pub const UPCOMING: &[&str] = &["upcoming_player_game_context", "upcoming_team_game_context"];
+/// Not a processor: the fact that the player context carries tonight's points lines, recorded
+/// by the transition itself when an `upcoming_player_game_context` completion shows them.
+pub const LINES: &str = "player_prop_lines";
+/// Least share of the date's context players with a line for [`LINES`] to count as in.
+pub const LINES_MIN_PERCENT: u64 = 20;
+/// How long after the first same-day completion the features are built without lines
+/// (a day whose props never come still gets its predictions, PASS/NO_LINE).
+pub const LINES_WAIT: TimeDelta = TimeDelta::hours(8);
+const SAME_DAY_EXPECTED: &[&str] = &["upcoming_player_game_context", "upcoming_team_game_context", LINES];
 
 /// How long after the first completion the partial tier may fire.
 pub const TIMEOUT: TimeDelta = TimeDelta::minutes(30);
@@ -32,7 +43,7 @@ pub const TIMEOUT_MIN_PERCENT: u32 = 60;
 pub const NEXT_GAME_HORIZON_DAYS: i64 = 30;
 
 /// The processor each mode cannot go without.
-const SAME_DAY_CRITICAL: &[&str] = &["upcoming_player_game_context"];
+pub const SAME_DAY_CRITICAL: &[&str] = &["upcoming_player_game_context"];
 const OVERNIGHT_CRITICAL: &[&str] = &["player_game_summary"];
 
 /// Both modes: all complete at once, else after [`TIMEOUT`] the critical processor
@@ -48,11 +59,27 @@ const fn tiers(critical: &'static [&'static str]) -> [Tier; 2] {
         },
     ]
 }
-const SAME_DAY_TIERS: [Tier; 2] = tiers(SAME_DAY_CRITICAL);
+/// Same day: all three at once; the team context may be missed after [`TIMEOUT`] when the
+/// player context has its lines; the lines may be missed after [`LINES_WAIT`].
+const SAME_DAY_TIERS: [Tier; 3] = [
+    ALL_COMPLETE,
+    Tier {
+        name: "timeout_partial",
+        after: TIMEOUT,
+        min_percent: TIMEOUT_MIN_PERCENT,
+        requires: &["upcoming_player_game_context", LINES],
+    },
+    Tier {
+        name: "without_lines",
+        after: LINES_WAIT,
+        min_percent: 0,
+        requires: SAME_DAY_CRITICAL,
+    },
+];
 const OVERNIGHT_TIERS: [Tier; 2] = tiers(OVERNIGHT_CRITICAL);
 
 pub const SAME_DAY: Policy = Policy {
-    expected: UPCOMING,
+    expected: SAME_DAY_EXPECTED,
     critical: SAME_DAY_CRITICAL,
     tiers: &SAME_DAY_TIERS,
 };
@@ -80,6 +107,28 @@ pub fn policy(mode: RunMode) -> &'static Policy {
         RunMode::SameDay => &SAME_DAY,
         RunMode::Overnight => &OVERNIGHT,
     }
+}
+
+/// Whether the date's player context carries lines for at least [`LINES_MIN_PERCENT`]% of
+/// its players. A missing context table is "not yet", not a fault.
+pub async fn lines_are_in(warehouse: &dyn Warehouse, date: NaiveDate) -> Result<bool, WarehouseError> {
+    let sql = "SELECT count(*) FILTER (WHERE current_line IS NOT NULL) AS lined, count(*) AS n \
+               FROM nba_analytics.upcoming_player_game_context WHERE game_date = CAST(? AS DATE)";
+    let rows = match warehouse.query(sql, vec![Value::String(date.to_string())]).await {
+        Ok(rows) => rows,
+        Err(e) if crate::quality::is_missing_table(&e) => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    let get = |name: &str| {
+        rows.first()
+            .and_then(|r| r.get(name))
+            .and_then(Value::as_u64)
+            .ok_or_else(|| WarehouseError::Query {
+                reason: format!("lines count query returned no integer column {name}"),
+            })
+    };
+    let (lined, players) = (get("lined")?, get("n")?);
+    Ok(players > 0 && lined * 100 >= players * LINES_MIN_PERCENT)
 }
 
 /// The game date phase 4 should compute for: D itself same-day; overnight the next date
@@ -158,7 +207,7 @@ mod tests {
             ),
             "{v:?}"
         );
-        let v = SAME_DAY.evaluate(&progress(UPCOMING), at(0));
+        let v = SAME_DAY.evaluate(&progress(SAME_DAY_EXPECTED), at(0));
         assert!(
             matches!(
                 v,
@@ -201,12 +250,49 @@ mod tests {
     }
 
     #[test]
-    fn same_day_needs_both_unless_time_passes_and_the_share_allows() {
-        // One of two is 50% < 60%: even after the timeout, the team context is awaited.
-        let p = progress(&["upcoming_player_game_context"]);
-        let v = SAME_DAY.evaluate(&p, at(90));
-        assert!(matches!(v, Verdict::Waiting { .. }), "{v:?}");
+    fn same_day_waits_for_the_lines() {
+        // Both contexts without lines: waiting, until the lines' wait runs out.
+        let p = progress(UPCOMING);
+        assert!(matches!(SAME_DAY.evaluate(&p, at(0)), Verdict::Waiting { .. }));
+        assert!(matches!(SAME_DAY.evaluate(&p, at(60 * 7)), Verdict::Waiting { .. }));
+        let v = SAME_DAY.evaluate(&p, at(60 * 8));
+        assert!(
+            matches!(
+                v,
+                Verdict::Ready {
+                    tier: "without_lines",
+                    ..
+                }
+            ),
+            "{v:?}"
+        );
+        // With the lines: at once.
+        let p = progress(&["upcoming_player_game_context", "upcoming_team_game_context", LINES]);
+        assert!(matches!(
+            SAME_DAY.evaluate(&p, at(0)),
+            Verdict::Ready {
+                tier: "all_complete",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn same_day_may_miss_the_team_context_after_the_timeout_but_never_the_player_context() {
+        let p = progress(&["upcoming_player_game_context", LINES]);
+        assert!(matches!(SAME_DAY.evaluate(&p, at(10)), Verdict::Waiting { .. }));
+        let v = SAME_DAY.evaluate(&p, at(30));
+        assert!(
+            matches!(
+                v,
+                Verdict::Ready {
+                    tier: "timeout_partial",
+                    ..
+                }
+            ),
+            "{v:?}"
+        );
         let p = progress(&["upcoming_team_game_context"]);
-        assert!(matches!(SAME_DAY.evaluate(&p, at(90)), Verdict::Blocked { .. }));
+        assert!(matches!(SAME_DAY.evaluate(&p, at(60 * 9)), Verdict::Blocked { .. }));
     }
 }

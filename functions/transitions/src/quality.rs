@@ -87,13 +87,16 @@ fn missing(table: &str) -> Gate {
     }
 }
 
-async fn count(warehouse: &dyn Warehouse, sql: &str, params: Vec<Value>) -> Result<u64, WarehouseError> {
+/// The `n` of a one-row `SELECT count(…) AS n` query. A result without it is an error, not 0:
+/// a zero would fail (or pass) the gate for a reason that is not in the data.
+pub(crate) async fn count(warehouse: &dyn Warehouse, sql: &str, params: Vec<Value>) -> Result<u64, WarehouseError> {
     let rows = warehouse.query(sql, params).await?;
-    Ok(rows
-        .first()
+    rows.first()
         .and_then(|r| r.get("n"))
         .and_then(Value::as_u64)
-        .unwrap_or(0))
+        .ok_or_else(|| WarehouseError::Query {
+            reason: format!("count query returned no integer column n: {sql}"),
+        })
 }
 
 /// Whether a query failed because a table, its dataset or a column is absent (see

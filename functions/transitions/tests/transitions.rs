@@ -200,11 +200,15 @@ static PLAYERS: TableSchema = TableSchema {
     columns: &[
         column("game_date", ColumnType::Date),
         column("player_lookup", ColumnType::String),
+        Column {
+            nullable: true,
+            ..column("current_line", ColumnType::Float64)
+        },
     ],
     partition_by: Some("game_date"),
     cluster_by: &[],
     keys: &["game_date", "player_lookup"],
-    strategy: WriteStrategy::InsertNewOnly,
+    strategy: WriteStrategy::MergeOnKeys,
     require_partition_filter: false,
 };
 static FEATURES: TableSchema = TableSchema {
@@ -223,15 +227,24 @@ static FEATURES: TableSchema = TableSchema {
     require_partition_filter: false,
 };
 
-/// `players` players on the date, the first `ready` of them quality-ready.
-async fn seed_features(warehouse: &dyn Warehouse, d: NaiveDate, players: usize, ready: usize) {
+/// `players` players in the date's context, the first `lined` of them with a points line.
+async fn seed_context(warehouse: &dyn Warehouse, d: NaiveDate, players: usize, lined: usize) {
     warehouse.ensure_table(&PLAYERS).await.unwrap();
+    let people = (0..players)
+        .map(|i| {
+            let line = (i < lined).then_some(18.5);
+            let v = json!({"game_date": d.to_string(), "player_lookup": format!("player{i}"), "current_line": line});
+            v.as_object().unwrap().clone()
+        })
+        .collect();
+    warehouse.merge(&PLAYERS, people).await.unwrap();
+}
+
+/// `players` players on the date (all with lines), the first `ready` of them quality-ready.
+async fn seed_features(warehouse: &dyn Warehouse, d: NaiveDate, players: usize, ready: usize) {
+    seed_context(warehouse, d, players, players).await;
     warehouse.ensure_table(&FEATURES).await.unwrap();
     let row = |v: Value| v.as_object().unwrap().clone();
-    let people = (0..players)
-        .map(|i| row(json!({"game_date": d.to_string(), "player_lookup": format!("player{i}")})))
-        .collect();
-    warehouse.insert_new(&PLAYERS, people).await.unwrap();
     let features = (0..players)
         .map(|i| {
             row(json!({"game_date": d.to_string(), "player_lookup": format!("player{i}"), "is_quality_ready": i < ready}))
@@ -364,6 +377,7 @@ async fn phase3_to_4_fires_exactly_once_under_twenty_concurrent_completions() {
     }
     // The same-day run of the 13th is its own transition: both of its processors fire it once.
     let same_day = ["upcoming_player_game_context", "upcoming_team_game_context"];
+    seed_context(env.clients.warehouse.as_ref(), date(13), 10, 10).await;
     deliver_concurrently(&f, twenty(3, &same_day, date(13))).await;
     let same: Vec<_> = env
         .phase4_triggers()
@@ -544,6 +558,7 @@ async fn a_failed_publish_gives_the_claim_back_and_the_redelivery_fires() {
     let f = env.function_with(clients);
     let d = date(10);
     let upcoming = ["upcoming_player_game_context", "upcoming_team_game_context"];
+    seed_context(env.clients.warehouse.as_ref(), d, 10, 10).await;
     f.call(&inv(), completion(3, upcoming[0], d, "u1")).await.unwrap();
     let err = f.call(&inv(), completion(3, upcoming[1], d, "u2")).await.unwrap_err();
     assert!(matches!(err, FunctionError::Transient(_)), "{err:?}");
@@ -585,6 +600,7 @@ async fn a_claim_whose_holder_died_before_publishing_is_taken_over() {
     let env = Env::new();
     let f = env.function();
     let d = date(10);
+    seed_context(env.clients.warehouse.as_ref(), d, 10, 10).await;
     f.call(&inv(), completion(3, "upcoming_player_game_context", d, "u1"))
         .await
         .unwrap();
@@ -619,4 +635,59 @@ async fn a_claim_whose_holder_died_before_publishing_is_taken_over() {
     assert_eq!(env.phase4_triggers().len(), 2);
     let after = f.evaluate(d, t0() + TimeDelta::minutes(3)).await.unwrap();
     assert_eq!(after[0].kind, DecisionKind::AlreadyTriggered);
+}
+
+#[tokio::test]
+async fn same_day_features_wait_for_tonights_lines() {
+    let env = Env::new();
+    let f = env.function();
+    let d = date(10);
+    // Morning: both contexts are in, the props are not.
+    seed_context(env.clients.warehouse.as_ref(), d, 10, 0).await;
+    f.call(&inv(), completion(3, "upcoming_player_game_context", d, "m1"))
+        .await
+        .unwrap();
+    f.call(&inv(), completion(3, "upcoming_team_game_context", d, "m2"))
+        .await
+        .unwrap();
+    assert!(env.phase4_triggers().is_empty());
+    // One line in ten is not tonight's lines yet (20% are needed).
+    seed_context(env.clients.warehouse.as_ref(), d, 10, 1).await;
+    f.call(&inv(), completion(3, "upcoming_player_game_context", d, "m3"))
+        .await
+        .unwrap();
+    assert!(env.phase4_triggers().is_empty());
+    // Afternoon: the props came, the context was recomputed with them: fire, once.
+    seed_context(env.clients.warehouse.as_ref(), d, 10, 6).await;
+    f.call(&inv(), completion(3, "upcoming_player_game_context", d, "m4"))
+        .await
+        .unwrap();
+    f.call(&inv(), completion(3, "upcoming_player_game_context", d, "m4"))
+        .await
+        .unwrap();
+    let triggers = env.phase4_triggers();
+    assert_eq!(triggers.len(), 1, "{triggers:?}");
+    assert_eq!((triggers[0].game_date, triggers[0].mode), (d, RunMode::SameDay));
+}
+
+#[tokio::test]
+async fn a_day_whose_lines_never_come_fires_when_the_wait_runs_out() {
+    let env = Env::new();
+    let f = env.function();
+    let d = date(10);
+    seed_context(env.clients.warehouse.as_ref(), d, 10, 0).await;
+    f.call(&inv(), completion(3, "upcoming_player_game_context", d, "m1"))
+        .await
+        .unwrap();
+    f.call(&inv(), completion(3, "upcoming_team_game_context", d, "m2"))
+        .await
+        .unwrap();
+    let waiting = f.evaluate(d, t0() + TimeDelta::hours(7)).await.unwrap();
+    assert_eq!(waiting[0].kind, DecisionKind::Waiting);
+    assert_eq!(waiting[0].missing, ["player_prop_lines"]);
+    assert!(env.phase4_triggers().is_empty());
+    let fired = f.evaluate(d, t0() + TimeDelta::hours(8)).await.unwrap();
+    assert_eq!(fired[0].kind, DecisionKind::Triggered, "{fired:?}");
+    assert!(fired[0].reason.contains("without_lines"), "{fired:?}");
+    assert_eq!(env.phase4_triggers().len(), 1);
 }

@@ -6,6 +6,7 @@ pub mod ids;
 pub mod messages;
 pub mod names;
 pub mod time;
+pub mod tls;
 
 pub use config::{Config, ConfigError, Environment, FeatureFlags, Timeouts};
 pub use ids::{CorrelationId, ExecutionId};

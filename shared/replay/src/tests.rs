@@ -571,6 +571,7 @@ async fn the_clock_hides_what_was_not_known_yet() {
     );
 
     // Moving the clock over HTTP: live, then final.
+    nba_core::tls::install_crypto_provider();
     let client = reqwest::Client::new();
     let tip = bundled().inner.games[bundled().inner.game_by_id[&game]].tip;
     let put = |now: DateTime<Utc>| {
@@ -602,6 +603,7 @@ async fn the_clock_hides_what_was_not_known_yet() {
 #[tokio::test]
 async fn responses_are_gzipped_when_accepted() {
     let base = serve_final().await;
+    nba_core::tls::install_crypto_provider();
     let client = reqwest::Client::builder().gzip(false).build().unwrap();
     let r = client
         .get(format!(

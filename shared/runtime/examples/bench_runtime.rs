@@ -102,6 +102,7 @@ async fn main() -> anyhow::Result<()> {
     nba_runtime::server::raise_open_file_limit();
     let bin = binary()?;
     let dir = tempfile::tempdir()?;
+    nba_core::tls::install_crypto_provider();
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(CONCURRENCY)
         .timeout(Duration::from_secs(30))

@@ -105,6 +105,15 @@ impl Drop for Server {
 }
 
 /// A CloudEvent JSON document sent in binary content mode (`ce-*` headers, data as body).
+fn http_builder() -> reqwest::ClientBuilder {
+    nba_core::tls::install_crypto_provider();
+    reqwest::Client::builder()
+}
+
+fn http_client() -> reqwest::Client {
+    http_builder().build().expect("an HTTP client")
+}
+
 fn binary_request(client: &reqwest::Client, url: &str, event: &Value) -> reqwest::RequestBuilder {
     let mut req = client.post(url);
     let obj = event.as_object().expect("event object");
@@ -145,7 +154,7 @@ async fn send_and_read(server: &Server, req: reqwest::RequestBuilder, what: &str
 #[tokio::test]
 async fn cloudevent_function_conforms() {
     let server = Server::start("conformance_cloudevent").await;
-    let client = reqwest::Client::new();
+    let client = http_client();
     for event in EVENTS {
         let input = read_json(&format!("{event}-cloudevent-input.json"));
         let want = expected(event, "cloudevent", false);
@@ -164,7 +173,7 @@ async fn cloudevent_function_conforms() {
 #[tokio::test]
 async fn event_function_conforms() {
     let server = Server::start("conformance_event").await;
-    let client = reqwest::Client::new();
+    let client = http_client();
     for event in EVENTS {
         let legacy = read_json(&format!("{event}-legacy-input.json"));
         let want = expected(event, "legacy", false);
@@ -186,7 +195,7 @@ async fn event_function_conforms() {
 #[tokio::test]
 async fn http_function_receives_the_body_on_any_path() {
     let server = Server::start("conformance_http").await;
-    let client = reqwest::Client::new();
+    let client = http_client();
     server.clear_output();
     let resp = client
         .post(format!("{}some/path?x=1", server.url()))
@@ -214,7 +223,7 @@ async fn http_function_receives_the_body_on_any_path() {
 #[tokio::test]
 async fn pubsub_push_envelope_becomes_a_message_published_cloudevent() {
     let server = Server::start("conformance_cloudevent").await;
-    let client = reqwest::Client::new();
+    let client = http_client();
     let envelope = json!({
         "message": {
             "attributes": {"correlation_id": "c-123"},
@@ -252,7 +261,7 @@ async fn pubsub_push_envelope_becomes_a_message_published_cloudevent() {
 #[tokio::test]
 async fn gcs_notification_via_push_becomes_a_storage_finalized_cloudevent() {
     let server = Server::start("conformance_cloudevent").await;
-    let client = reqwest::Client::new();
+    let client = http_client();
     let object = read_json("storage-cloudevent-input.json")["data"].clone();
     let envelope = json!({
         "message": {
@@ -276,7 +285,7 @@ async fn gcs_notification_via_push_becomes_a_storage_finalized_cloudevent() {
 #[tokio::test]
 async fn undecodable_event_is_answered_400() {
     let server = Server::start("conformance_cloudevent").await;
-    let resp = reqwest::Client::new()
+    let resp = http_client()
         .post(server.url())
         .header("content-type", "application/json")
         .body("{\"neither\": \"push nor legacy\"}")
@@ -308,7 +317,7 @@ async fn unknown_target_fails_listing_known_functions() {
 async fn sigterm_drains_an_in_flight_request_then_exits_zero() {
     let mut server = Server::start("conformance_sleep").await;
     let url = server.url();
-    let request = tokio::spawn(async move { reqwest::Client::new().get(url).send().await.map(|r| r.status()) });
+    let request = tokio::spawn(async move { http_client().get(url).send().await.map(|r| r.status()) });
     tokio::time::sleep(Duration::from_millis(100)).await;
     let signalled = Instant::now();
     let status = Command::new("kill")
@@ -343,10 +352,7 @@ async fn sigterm_drains_an_in_flight_request_then_exits_zero() {
 async fn concurrent_sleeping_requests_run_in_parallel() {
     nba_runtime::server::raise_open_file_limit();
     let server = Server::start("conformance_sleep").await;
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(1000)
-        .build()
-        .expect("client");
+    let client = http_builder().pool_max_idle_per_host(1000).build().expect("client");
     let started = Instant::now();
     let requests = (0..300).map(|_| {
         let client = client.clone();

@@ -336,6 +336,7 @@ impl FetcherOptions {
 /// separate pools keep one upstream's dead connections from touching another's.
 /// TLS verification is reqwest's default (on) and no option here can turn it off.
 fn build_client(policy: &SourcePolicy) -> Result<reqwest::Client, String> {
+    nba_core::tls::install_crypto_provider();
     let mut builder = reqwest::Client::builder()
         .connect_timeout(policy.connect_timeout)
         .read_timeout(policy.read_timeout)

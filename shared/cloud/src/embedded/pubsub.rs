@@ -267,6 +267,7 @@ impl LocalPubSub {
         let journal_dir = root.join("pubsub");
         std::fs::create_dir_all(&journal_dir).map_err(|e| LocalPubSubError::Io(e.to_string()))?;
         // Never through a proxy: endpoints are on 127.0.0.1.
+        nba_core::tls::install_crypto_provider();
         let http = reqwest::Client::builder()
             .no_proxy()
             .build()
