@@ -90,17 +90,30 @@ impl DuckDbWarehouse {
         }
     }
 
-    /// Runs `f` with the connection on the blocking pool.
-    async fn run<T, F>(&self, f: F) -> Result<T, WarehouseError>
+    /// Runs `f` with the connection on the blocking pool. `what` names the operation in the
+    /// debug log (`NBA_LOG=info,nba_cloud::embedded::warehouse=debug`), with the time spent
+    /// waiting for the connection and the time spent using it: the one connection is shared by
+    /// every function of the process, so the wait is where contention shows.
+    async fn run<T, F>(&self, what: impl Into<String>, f: F) -> Result<T, WarehouseError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection, &Mutex<HashSet<String>>) -> Result<T, WarehouseError> + Send + 'static,
     {
         let conn = self.conn.clone();
         let ensured = self.ensured.clone();
+        let what = what.into();
         tokio::task::spawn_blocking(move || {
+            let asked = std::time::Instant::now();
             let conn = conn.lock().unwrap_or_else(|p| p.into_inner());
-            f(&conn, &ensured)
+            let got = std::time::Instant::now();
+            let result = f(&conn, &ensured);
+            tracing::debug!(
+                op = %what,
+                wait_us = (got - asked).as_micros() as u64,
+                run_us = got.elapsed().as_micros() as u64,
+                "warehouse operation"
+            );
+            result
         })
         .await
         .map_err(|e| WarehouseError::Query {
@@ -117,7 +130,8 @@ impl DuckDbWarehouse {
         if self.read_only {
             return Err(write_err(schema, "warehouse opened read-only"));
         }
-        self.run(move |conn, ensured| {
+        let what = format!("write {op:?} {} ({} rows)", schema.qualified_name(), rows.len());
+        self.run(what, move |conn, ensured| {
             // Convert first (on the blocking pool: it is CPU work): a bad row fails the whole write.
             let mut hint = Vec::new();
             let values = rows
@@ -125,13 +139,26 @@ impl DuckDbWarehouse {
                 .map(|r| row_values(schema, r, &mut hint))
                 .collect::<Result<Vec<_>, _>>()?;
             ensure(conn, ensured, schema)?;
-            let result = apply(conn, schema, &values, op);
-            // Staging tables are connection-local scratch: always drop them.
-            let _ = conn.execute_batch(&format!(
-                "DROP TABLE IF EXISTS temp.{}; DROP TABLE IF EXISTS temp.{}",
-                quote_ident(STAGING),
-                quote_ident(BATCH)
-            ));
+            // One transaction for the whole write, scratch tables included: one commit (one WAL
+            // sync) per write instead of one per statement, which dominated small writes
+            // (a one-row execution-log append: 21 ms → see `small_write_costs`).
+            conn.execute_batch("BEGIN TRANSACTION")
+                .map_err(|e| write_err(schema, e))?;
+            let result = apply(conn, schema, &values, op).and_then(|stats| {
+                // Staging tables are connection-local scratch: dropped before the commit.
+                conn.execute_batch(&format!(
+                    "DROP TABLE IF EXISTS temp.{}; DROP TABLE IF EXISTS temp.{}; COMMIT",
+                    quote_ident(STAGING),
+                    quote_ident(BATCH)
+                ))
+                .map(|()| stats)
+                .map_err(|e| e.to_string())
+            });
+            if result.is_err() {
+                // Also drops the scratch tables created in the transaction. Its own failure
+                // (no transaction left to roll back) changes nothing for the caller.
+                let _ = conn.execute_batch("ROLLBACK");
+            }
             result.map_err(|e| write_err(schema, e))
         })
         .await
@@ -232,13 +259,10 @@ fn dedup_batch(conn: &Connection, schema: &TableSchema, last_wins: bool) -> duck
     ))
 }
 
-fn in_transaction<T>(conn: &Connection, f: impl FnOnce() -> duckdb::Result<T>) -> duckdb::Result<T> {
-    conn.execute_batch("BEGIN TRANSACTION")?;
-    let result = f().and_then(|v| conn.execute_batch("COMMIT").map(|()| v));
-    if result.is_err() {
-        let _ = conn.execute_batch("ROLLBACK");
-    }
-    result
+/// One step of a write, as a closure so that `?` applies to DuckDB's errors. It runs inside
+/// the write's transaction (see [`DuckDbWarehouse::write`]): DuckDB has no nested ones.
+fn step<T>(f: impl FnOnce() -> duckdb::Result<T>) -> duckdb::Result<T> {
+    f()
 }
 
 fn count(conn: &Connection, sql: &str) -> duckdb::Result<u64> {
@@ -260,7 +284,7 @@ fn apply(conn: &Connection, schema: &TableSchema, rows: &[Vec<DValue>], op: Writ
     let batch = format!("temp.{}", quote_ident(BATCH));
     let staging = format!("temp.{}", quote_ident(STAGING));
     let result = match op {
-        WriteOp::Append => in_transaction(conn, || {
+        WriteOp::Append => step(|| {
             let n = conn.execute(
                 &format!("INSERT INTO {table} ({cols}) SELECT {cols} FROM {staging}"),
                 [],
@@ -272,7 +296,7 @@ fn apply(conn: &Connection, schema: &TableSchema, rows: &[Vec<DValue>], op: Writ
         }),
         WriteOp::InsertNew => {
             dedup_batch(conn, schema, false).map_err(|e| e.to_string())?;
-            in_transaction(conn, || {
+            step(|| {
                 let inserted = conn.execute(
                     &format!(
                         "INSERT INTO {table} ({cols}) SELECT {s_cols} FROM {batch} s \
@@ -301,7 +325,7 @@ fn apply(conn: &Connection, schema: &TableSchema, rows: &[Vec<DValue>], op: Writ
             } else {
                 String::new()
             };
-            in_transaction(conn, || {
+            step(|| {
                 let updated = if non_keys.is_empty() {
                     0
                 } else {
@@ -350,7 +374,7 @@ fn apply(conn: &Connection, schema: &TableSchema, rows: &[Vec<DValue>], op: Writ
             if outside > 0 {
                 return Err(format!("{outside} row(s) fall outside partition {date}"));
             }
-            in_transaction(conn, || {
+            step(|| {
                 let deleted = conn.execute(&format!("DELETE FROM {table} WHERE {part} = ?"), [&day])? as u64;
                 let inserted = conn.execute(
                     &format!("INSERT INTO {table} ({cols}) SELECT {cols} FROM {staging}"),
@@ -690,7 +714,10 @@ impl Warehouse for DuckDbWarehouse {
         if self.read_only {
             return Err(write_err(schema, "warehouse opened read-only"));
         }
-        self.run(move |conn, ensured| ensure(conn, ensured, schema)).await
+        self.run(format!("ensure {}", schema.qualified_name()), move |conn, ensured| {
+            ensure(conn, ensured, schema)
+        })
+        .await
     }
 
     async fn append(&self, schema: &'static TableSchema, rows: Vec<Row>) -> Result<WriteStats, WarehouseError> {
@@ -727,7 +754,7 @@ impl Warehouse for DuckDbWarehouse {
             });
         }
         let read_only = self.read_only;
-        self.run(move |conn, ensured| {
+        self.run(format!("scan {}", schema.qualified_name()), move |conn, ensured| {
             if !read_only {
                 ensure(conn, ensured, schema)?;
             }
@@ -757,8 +784,11 @@ impl Warehouse for DuckDbWarehouse {
         check_read_only(sql)?;
         let sql = sql.to_owned();
         let params: Vec<DValue> = params.into_iter().map(param_to_duck).collect();
-        self.run(move |conn, _| select_rows(conn, &sql, params, &HashSet::new()).map_err(query_err))
-            .await
+        let what = format!("query {}", sql.split_whitespace().collect::<Vec<_>>().join(" "));
+        self.run(what, move |conn, _| {
+            select_rows(conn, &sql, params, &HashSet::new()).map_err(query_err)
+        })
+        .await
     }
 }
 
@@ -770,7 +800,7 @@ mod tests {
     use nba_schemas::tables::raw::NbacSchedule;
     use serde_json::json;
 
-    fn game(i: usize, status: i64) -> Row {
+    pub(super) fn game(i: usize, status: i64) -> Row {
         let row = json!({
             "game_id": format!("00224{i:05}"),
             "game_date": "2025-01-15",
@@ -852,7 +882,7 @@ mod tests {
         assert_eq!((stats.unchanged, stats.inserted, stats.updated), (30_000, 0, 0));
     }
 
-    fn log_row(id: &str, day: &str) -> Row {
+    pub(super) fn log_row(id: &str, day: &str) -> Row {
         json!({
             "execution_id": id, "function_name": "f", "trigger_event_id": "e", "trigger_type": "http",
             "event_type": null, "correlation_id": "c", "inputs": {"paths": ["a", "b"], "n": 1},
@@ -1027,5 +1057,160 @@ mod tests {
         assert!(check_read_only("SELECT 1;;SELECT 2").is_err());
         assert!(check_read_only("COPY t TO 'x'").is_err());
         assert!(check_read_only("SELECT 'unterminated").is_err());
+    }
+}
+
+/// Cost of the small writes functions make all day (one execution-log row, one merge of a
+/// few rows): `cargo test -p nba-cloud --release small_write_costs -- --ignored --nocapture`.
+#[cfg(test)]
+mod write_costs {
+    use super::*;
+    use nba_schemas::Table;
+    use nba_schemas::tables::orchestration::ProcessorExecutionLog;
+    use nba_schemas::tables::raw::NbacSchedule;
+
+    #[tokio::test]
+    #[ignore = "a measurement, not a check"]
+    async fn small_write_costs() {
+        let dir = tempfile::tempdir().unwrap();
+        let wh = DuckDbWarehouse::open(&dir.path().join("w.duckdb")).unwrap();
+        let n = 200;
+        let t = std::time::Instant::now();
+        for i in 0..n {
+            let row = tests::log_row(&format!("e{i}"), "2025-01-10");
+            wh.append(ProcessorExecutionLog::SCHEMA, vec![row]).await.unwrap();
+        }
+        println!("append 1 row: {:.2} ms", t.elapsed().as_secs_f64() * 1000.0 / n as f64);
+        let t = std::time::Instant::now();
+        for i in 0..n {
+            wh.merge(NbacSchedule::SCHEMA, vec![tests::game(i, 3)]).await.unwrap();
+        }
+        println!("merge 1 row: {:.2} ms", t.elapsed().as_secs_f64() * 1000.0 / n as f64);
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            wh.query(
+                "SELECT * FROM nba_raw.nbac_schedule WHERE game_date = ?",
+                vec![serde_json::json!("2025-01-15")],
+            )
+            .await
+            .unwrap();
+        }
+        println!("query: {:.2} ms", t.elapsed().as_secs_f64() * 1000.0 / n as f64);
+        let conn = wh.conn.lock().unwrap();
+        let schema = ProcessorExecutionLog::SCHEMA;
+        let mut hint = Vec::new();
+        let values = vec![row_values(schema, tests::log_row("x", "2025-01-10"), &mut hint).unwrap()];
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            conn.execute_batch("BEGIN TRANSACTION").unwrap();
+            stage(&conn, schema, &values).unwrap();
+            conn.execute_batch("ROLLBACK").unwrap();
+        }
+        println!(
+            "stage 1 row (rolled back): {:.2} ms",
+            t.elapsed().as_secs_f64() * 1000.0 / n as f64
+        );
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            conn.execute_batch("BEGIN TRANSACTION").unwrap();
+            conn.execute_batch(&staging_table_sql(schema, STAGING)).unwrap();
+            conn.execute_batch("ROLLBACK").unwrap();
+        }
+        println!(
+            "create staging (rolled back): {:.2} ms",
+            t.elapsed().as_secs_f64() * 1000.0 / n as f64
+        );
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            conn.execute_batch("BEGIN TRANSACTION").unwrap();
+            stage(&conn, schema, &values).unwrap();
+            let table = qualified_table(schema);
+            let cols = column_list(schema, None);
+            conn.execute(
+                &format!(
+                    "INSERT INTO {table} ({cols}) SELECT {cols} FROM temp.{}",
+                    quote_ident(STAGING)
+                ),
+                [],
+            )
+            .unwrap();
+            conn.execute_batch("ROLLBACK").unwrap();
+        }
+        println!(
+            "stage + insert (rolled back): {:.2} ms",
+            t.elapsed().as_secs_f64() * 1000.0 / n as f64
+        );
+        let mut commit = std::time::Duration::ZERO;
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            conn.execute_batch("BEGIN TRANSACTION").unwrap();
+            stage(&conn, schema, &values).unwrap();
+            let table = qualified_table(schema);
+            let cols = column_list(schema, None);
+            conn.execute(
+                &format!(
+                    "INSERT INTO {table} ({cols}) SELECT {cols} FROM temp.{}",
+                    quote_ident(STAGING)
+                ),
+                [],
+            )
+            .unwrap();
+            conn.execute_batch(&format!("DROP TABLE IF EXISTS temp.{}", quote_ident(STAGING)))
+                .unwrap();
+            let c = std::time::Instant::now();
+            conn.execute_batch("COMMIT").unwrap();
+            commit += c.elapsed();
+        }
+        println!(
+            "stage + insert + commit: {:.2} ms (commit {:.2} ms)",
+            t.elapsed().as_secs_f64() * 1000.0 / n as f64,
+            commit.as_secs_f64() * 1000.0 / n as f64
+        );
+        for threads in [2, 1] {
+            conn.execute_batch(&format!("SET threads = {threads}")).unwrap();
+            let t = std::time::Instant::now();
+            for _ in 0..n {
+                conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).unwrap();
+            }
+            println!(
+                "threads={threads} SELECT 1: {:.2} ms",
+                t.elapsed().as_secs_f64() * 1000.0 / n as f64
+            );
+            let t = std::time::Instant::now();
+            for _ in 0..n {
+                select_rows(
+                    &conn,
+                    "SELECT * FROM nba_raw.nbac_schedule WHERE game_date = ?",
+                    vec![DValue::Text("2025-01-15".into())],
+                    &HashSet::new(),
+                )
+                .unwrap();
+            }
+            println!(
+                "threads={threads} query: {:.2} ms",
+                t.elapsed().as_secs_f64() * 1000.0 / n as f64
+            );
+            let t = std::time::Instant::now();
+            for _ in 0..n {
+                conn.execute_batch("BEGIN TRANSACTION; CREATE TEMP TABLE x (a INT); DROP TABLE temp.x; COMMIT")
+                    .unwrap();
+            }
+            println!(
+                "threads={threads} temp DDL: {:.2} ms",
+                t.elapsed().as_secs_f64() * 1000.0 / n as f64
+            );
+            let t = std::time::Instant::now();
+            for i in 0..n {
+                conn.execute(
+                    &format!("UPDATE nba_raw.nbac_schedule SET home_score = {i} WHERE game_id = '0022400001'"),
+                    [],
+                )
+                .unwrap();
+            }
+            println!(
+                "threads={threads} 1-row update commit: {:.2} ms",
+                t.elapsed().as_secs_f64() * 1000.0 / n as f64
+            );
+        }
     }
 }
