@@ -141,16 +141,32 @@ pub async fn recent_performance(
                FROM nba_predictions.system_daily_performance \
                WHERE game_date < CAST(? AS DATE) AND game_date >= CAST(? AS DATE) AND mae IS NOT NULL AND graded > 0 \
                GROUP BY system_id";
-    let rows = query_or_empty(warehouse, sql, vec![json!(before.to_string()), json!(from.to_string())]).await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|r| {
-            let id = r.get("system_id")?.as_str()?.to_string();
-            let mae = r.get("mae")?.as_f64()?;
-            let predictions = r.get("predictions")?.as_f64()? as u64;
-            Some((id, RecentPerformance { mae, predictions }))
+    let window = || vec![json!(before.to_string()), json!(from.to_string())];
+    let mut rows = query_or_empty(warehouse, sql, window()).await?;
+    // The line as a forecast over the same window (one row per graded player-game with a line):
+    // the performance ensemble weighs it like a member.
+    let line_sql = "SELECT 'market_line' AS system_id, avg(abs(actual_points - line)) AS mae, count(*) AS predictions \
+                    FROM (SELECT DISTINCT game_date, player_lookup, line, actual_points \
+                          FROM nba_predictions.prediction_accuracy \
+                          WHERE game_date < CAST(? AS DATE) AND game_date >= CAST(? AS DATE) \
+                          AND line IS NOT NULL AND actual_points IS NOT NULL AND NOT is_void) \
+                    HAVING count(*) > 0";
+    rows.extend(query_or_empty(warehouse, line_sql, window()).await?);
+    rows.into_iter()
+        .map(|r| {
+            let number = |name: &str| {
+                r.get(name).and_then(Value::as_f64).ok_or_else(|| {
+                    PredictionError::corrupt("recent performance", format!("{name} is not a number: {r:?}"))
+                })
+            };
+            let id = r
+                .get("system_id")
+                .and_then(Value::as_str)
+                .ok_or_else(|| PredictionError::corrupt("recent performance", format!("no system_id: {r:?}")))?;
+            let (mae, predictions) = (number("mae")?, number("predictions")? as u64);
+            Ok((id.to_string(), RecentPerformance { mae, predictions }))
         })
-        .collect())
+        .collect()
 }
 
 /// A line from the fallback source (BettingPros props).

@@ -6,6 +6,11 @@
 //! with `ensemble_`) or a non-finite one is ignored, so a caller passing everything it
 //! has cannot feed an ensemble into itself.
 //!
+//! `ensemble_performance` then anchors to the market: when tonight's line is known and both the
+//! members' combination and the line have a graded record, the result is the line and the
+//! combination weighted by their inverse recent MAE (the line is a forecast too, and usually the
+//! best single one; two forecasts with correlated but different errors average to a smaller one).
+//!
 //! Confidence of an ensemble = weighted mean member confidence × agreement, where
 //! agreement `1 / (1 + std / 20)` discounts members that disagree (weighted std of their
 //! predictions: 3 points keeps 87 %, 10 points 67 %).
@@ -16,7 +21,9 @@ use crate::{EnsembleSystem, PredictionInput, SystemError, SystemPrediction};
 pub const CONFIDENCE_ID: &str = "ensemble_confidence";
 pub const CONFIDENCE_VERSION: &str = "ens-conf-1";
 pub const PERFORMANCE_ID: &str = "ensemble_performance";
-pub const PERFORMANCE_VERSION: &str = "ens-perf-1";
+pub const PERFORMANCE_VERSION: &str = "ens-perf-2";
+/// The line as a forecast, in `recent_performance`: its MAE on graded players with a line.
+pub const MARKET_LINE_ID: &str = "market_line";
 
 /// Points of member disagreement (std) at which the agreement factor is ½.
 pub const DISAGREEMENT_SCALE: f64 = 20.0;
@@ -109,13 +116,7 @@ pub struct PerformanceWeighted;
 pub fn performance_weights(input: &PredictionInput, members: &[&SystemPrediction]) -> (Vec<f64>, bool) {
     let graded: Vec<Option<f64>> = members
         .iter()
-        .map(|m| {
-            input
-                .recent_performance
-                .get(&m.system_id)
-                .filter(|p| p.predictions >= MIN_GRADED && p.mae.is_finite())
-                .map(|p| 1.0 / p.mae.max(MAE_FLOOR))
-        })
+        .map(|m| graded_mae(input, &m.system_id).map(|mae| 1.0 / mae))
         .collect();
     let worst = graded.iter().flatten().copied().reduce(f64::min);
     match worst {
@@ -141,8 +142,37 @@ impl EnsembleSystem for PerformanceWeighted {
         } else {
             (1.0, vec![])
         };
-        combine(PERFORMANCE_ID, PERFORMANCE_VERSION, &ms, &weights, factor, factors)
+        let combined = combine(PERFORMANCE_ID, PERFORMANCE_VERSION, &ms, &weights, factor, factors)?;
+        Ok(anchor_to_line(input, combined))
     }
+}
+
+/// A recent MAE trusted as a weight: enough graded predictions, floored.
+fn graded_mae(input: &PredictionInput, id: &str) -> Option<f64> {
+    input
+        .recent_performance
+        .get(id)
+        .filter(|p| p.predictions >= MIN_GRADED && p.mae.is_finite())
+        .map(|p| p.mae.max(MAE_FLOOR))
+}
+
+/// Blends `combined` with tonight's line by inverse recent MAE: the members' combination as
+/// graded for `ensemble_confidence` (the same members, combined without the line), the line as
+/// [`MARKET_LINE_ID`]. Unchanged without a line or without both records.
+fn anchor_to_line(input: &PredictionInput, mut combined: SystemPrediction) -> SystemPrediction {
+    let (Some(line), Some(members_mae), Some(line_mae)) = (
+        input.line.filter(|l| l.is_finite()),
+        graded_mae(input, CONFIDENCE_ID),
+        graded_mae(input, MARKET_LINE_ID),
+    ) else {
+        return combined;
+    };
+    let w_line = (1.0 / line_mae) / (1.0 / line_mae + 1.0 / members_mae);
+    combined.predicted_points = round2((1.0 - w_line) * combined.predicted_points + w_line * line);
+    combined
+        .factors
+        .push((format!("weight:{MARKET_LINE_ID}"), round3(w_line)));
+    combined
 }
 
 #[cfg(test)]
@@ -253,6 +283,27 @@ mod tests {
         assert!(fallback.factors.contains(&("equal_weights".into(), 1.0)));
         assert!(fallback.confidence < graded.confidence);
         assert_eq!(fallback.confidence, round3(0.6 * EQUAL_WEIGHTS_FACTOR));
+    }
+
+    #[test]
+    fn the_performance_ensemble_anchors_to_the_line_by_inverse_mae() {
+        let mut i = input(&[], 10);
+        let graded = |mae| RecentPerformance { mae, predictions: 100 };
+        i.recent_performance.insert("a".into(), graded(5.0));
+        let ms = [member("a", 24.0, 0.6)];
+        // No line: the members alone.
+        assert_eq!(PerformanceWeighted.combine(&i, &ms).unwrap().predicted_points, 24.0);
+        // A line, but no graded record of it or of the members' combination: still alone.
+        i.line = Some(20.0);
+        assert_eq!(PerformanceWeighted.combine(&i, &ms).unwrap().predicted_points, 24.0);
+        // Both graded: members 6.0, line 4.0 → weights 0.4 : 0.6 → 0.4·24 + 0.6·20 = 21.6.
+        i.recent_performance.insert(CONFIDENCE_ID.into(), graded(6.0));
+        i.recent_performance.insert(MARKET_LINE_ID.into(), graded(4.0));
+        let p = PerformanceWeighted.combine(&i, &ms).unwrap();
+        assert_eq!(p.predicted_points, 21.6);
+        assert_eq!(weight(&p, MARKET_LINE_ID), 0.6);
+        // The confidence-weighted ensemble never looks at the line.
+        assert_eq!(ConfidenceWeighted.combine(&i, &ms).unwrap().predicted_points, 24.0);
     }
 
     #[test]

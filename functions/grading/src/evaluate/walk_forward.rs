@@ -124,6 +124,8 @@ pub fn evaluate_with(
     let mut windows = Vec::new();
     let mut accs: BTreeMap<String, SystemAcc> = BTreeMap::new();
     let mut baselines = (Tally::default(), Tally::default());
+    // The line as a forecast, per date: the performance ensemble weighs it like a member.
+    let mut market: BTreeMap<NaiveDate, Tally> = BTreeMap::new();
     let mut scanner = TargetLeakScanner::default();
     let (mut players, mut unmatched) = (0u64, 0u64);
     for &date in &dates {
@@ -139,7 +141,7 @@ pub fn evaluate_with(
         }
         let rows = provider.features_on(date);
         check_unique(&rows, date)?;
-        let recent = recent_performance(&accs, date, opts.ensemble_window_days);
+        let recent = recent_performance(&accs, &market, date, opts.ensemble_window_days);
         for row in &rows {
             players += 1;
             let history = provider.history_before(&row.player_lookup, date);
@@ -159,7 +161,9 @@ pub fn evaluate_with(
                 baselines.0.add(&grade(avg, Recommendation::NoLine, None, &actual));
             }
             if let Some(l) = line {
-                baselines.1.add(&grade(l, Recommendation::NoLine, None, &actual));
+                let g = grade(l, Recommendation::NoLine, None, &actual);
+                baselines.1.add(&g);
+                market.entry(date).or_default().add(&g);
             }
             let input = input(row, history, line, recent.clone());
             for (system_id, prediction) in predict_all(&systems, &input) {
@@ -272,29 +276,31 @@ pub fn season_average(history: &[PastGame], date: NaiveDate) -> Option<f64> {
     (!points.is_empty()).then(|| points.iter().sum::<f64>() / points.len() as f64)
 }
 
-/// Each system's MAE over its graded predictions of the trailing window before `date`.
+/// Each system's MAE over its graded predictions of the trailing window before `date`, and
+/// the line's ([`nba_systems::ensemble::MARKET_LINE_ID`]), as the platform's worker reads them.
 fn recent_performance(
     accs: &BTreeMap<String, SystemAcc>,
+    market: &BTreeMap<NaiveDate, Tally>,
     date: NaiveDate,
     window_days: i64,
 ) -> BTreeMap<String, RecentPerformance> {
     let start = date - chrono::Duration::days(window_days);
-    accs.iter()
-        .filter_map(|(id, acc)| {
-            let mut t = Tally::default();
-            for (_, day) in acc.daily.range(start..date) {
-                t.merge(day);
-            }
-            let mae = t.mae()?;
-            Some((
-                id.clone(),
-                RecentPerformance {
-                    mae,
-                    predictions: t.graded,
-                },
-            ))
+    let window = |daily: &BTreeMap<NaiveDate, Tally>| {
+        let mut t = Tally::default();
+        for (_, day) in daily.range(start..date) {
+            t.merge(day);
+        }
+        let mae = t.mae()?;
+        Some(RecentPerformance {
+            mae,
+            predictions: t.graded,
         })
-        .collect()
+    };
+    let systems = accs
+        .iter()
+        .filter_map(|(id, acc)| Some((id.clone(), window(&acc.daily)?)));
+    let line = window(market).map(|p| (nba_systems::ensemble::MARKET_LINE_ID.to_string(), p));
+    systems.chain(line).collect()
 }
 
 #[allow(clippy::too_many_arguments)]
