@@ -43,6 +43,9 @@ enum Command {
         /// night; days replayed before are skipped). `--from` = `--date` runs one day alone.
         #[arg(long)]
         from: Option<NaiveDate>,
+        /// Exit after the summary instead of serving the dashboard until Ctrl-C (scripts, tests).
+        #[arg(long)]
+        no_serve: bool,
     },
     /// Walk-forward evaluation of every prediction system over a date range: the
     /// season is replayed first (resumable), then each date is predicted from what was
@@ -90,10 +93,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Write the BigQuery table files generated from the schema registry.
+    /// Write the BigQuery table files generated from the schema registry, and the JSON
+    /// Schemas of the published API documents.
     Schemas {
         #[arg(long, default_value = "terraform/schemas")]
         write: PathBuf,
+        /// Where the JSON Schemas of the published API documents go.
+        #[arg(long, default_value = nba_publishing::schemas::API_SCHEMA_DIR)]
+        api: PathBuf,
     },
     /// Benchmark: scrape throughput against the replay upstream (rate limiter off).
     #[command(hide = true)]
@@ -166,9 +173,17 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             dataset,
             duplicate_deliveries,
             from,
+            no_serve,
         } => {
             let date = date.unwrap_or_else(nba_core::time::today_et);
-            run(config, date, from, dataset, duplicate_deliveries).await
+            let options = RunOptions {
+                date,
+                from,
+                dataset,
+                duplicate_deliveries,
+                serve: !no_serve,
+            };
+            run(config, options).await
         }
         Command::Evaluate { from, to, dataset, out } => {
             let mut config = config;
@@ -217,9 +232,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Schemas { write } => {
+        Command::Schemas { write, api } => {
             for path in nba_schemas::bigquery::write_all(&write)? {
                 println!("wrote {}", write.join(path).display());
+            }
+            for path in nba_publishing::schemas::write_all(&api)? {
+                println!("wrote {}", path.display());
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -327,13 +345,24 @@ async fn replay_history(
     nba_cli::backfill::backfill(platform, from, last, &progress).await
 }
 
-async fn run(
-    config: Config,
+/// What `nba run` was asked to do.
+struct RunOptions {
     date: NaiveDate,
     from: Option<NaiveDate>,
     dataset: PathBuf,
     duplicate_deliveries: bool,
-) -> anyhow::Result<ExitCode> {
+    /// Keep serving the dashboard after the summary, until Ctrl-C.
+    serve: bool,
+}
+
+async fn run(config: Config, options: RunOptions) -> anyhow::Result<ExitCode> {
+    let RunOptions {
+        date,
+        from,
+        dataset,
+        duplicate_deliveries,
+        serve,
+    } = options;
     let from = match from {
         Some(from) => from,
         None => opening_night(&dataset, date)?.unwrap_or(date),
@@ -349,18 +378,32 @@ async fn run(
         anyhow::Ok((history, report))
     }
     .await;
-    platform.shutdown().await;
-    let (history, report) = result?;
+    let (history, report) = match result {
+        Ok(done) => done,
+        Err(e) => {
+            platform.shutdown().await;
+            return Err(e);
+        }
+    };
     if !history.days_run.is_empty() || !history.days_skipped.is_empty() {
         print!("{}", history.render());
     }
     print!("{}", report.render(&data_dir));
     println!("  function logs {} (Cloud Logging JSON lines)", log_file.display());
-    Ok(if report.succeeded() && history.failures().is_empty() {
+    let code = if report.succeeded() && history.failures().is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
-    })
+    };
+    if serve {
+        let url = &platform.api_url;
+        println!("\ndashboard  {url}");
+        println!("API        {url}v1/predictions/{date}.json   {url}v1/openapi.json");
+        println!("serving until Ctrl-C (nba run --no-serve exits here)");
+        nba_runtime::server::shutdown_signal().await;
+    }
+    platform.shutdown().await;
+    Ok(code)
 }
 
 async fn evaluate(

@@ -1,6 +1,9 @@
 //! Helpers for the end-to-end tests: JSON contracts from `events/`, and fault
 //! injection wrappers around real functions.
 
+pub mod browser;
+pub mod publishing;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
