@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// The W3C key of an element reference.
-const ELEMENT: &str = "element-6066-11e4-a52f-4a4f5f8f2f4b";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 pub struct Browser {
     driver: Child,

@@ -114,7 +114,7 @@ fn prediction_row(date: NaiveDate, i: usize, j: usize) -> PlayerPropPrediction {
     let (lookup, _, _, _, _, game_id) = PLAYERS[i];
     let system = SYSTEMS[j];
     let line = line_of(i);
-    let edge = [3.5, -1.0, 4.0, -3.0][i] + [0.0, -2.0, 0.5][j];
+    let edge: f64 = [3.5, -1.0, 4.0, -3.0][i] + [0.0, -2.0, 0.5][j];
     let actionable = edge.abs() >= 2.5 && j != 1;
     let recommendation = match (actionable, edge > 0.0) {
         (true, true) => "OVER",
@@ -254,6 +254,14 @@ pub async fn seed(w: &dyn Warehouse, share: f64) {
         })
         .collect();
     write(w, &before_predictions).await;
+    let before_context: Vec<UpcomingPlayerGameContext> = (0..4)
+        .map(|i| context_row(before, i))
+        .map(|c| UpcomingPlayerGameContext {
+            game_id: c.game_id.replace("056", "055"),
+            ..c
+        })
+        .collect();
+    write(w, &before_context).await;
     write(w, &[coverage_row(before, 1.0)]).await;
     let scored = [31, 20, 22, 30];
     let summaries: Vec<PlayerGameSummary> = (0..4).map(|i| summary_row(before, i, scored[i])).collect();

@@ -237,7 +237,7 @@ function renderSystems(doc) {
     const yy = 10 + i * rowH;
     chart.append(svg("text", { x: 0, y: yy + 14, text: s.id }));
     chart.append(svg("rect", { class: "bar", x: labelW, y: yy, height: 16, width: ((s.w.mae / maxMae) * barW).toFixed(1), "data-system": s.id }));
-    chart.append(svg("text", { x: labelW + barW + 8, y: yy + 13, text: `MAE ${fmt(s.w.mae, 2)} · hit ${pct(s.w.hit_rate)} (${s.w.wins}-${s.w.losses})` }));
+    chart.append(svg("text", { x: labelW + barW + 8, y: yy + 13, text: `MAE ${fmt(s.w.mae, 2)} · hit rate ${pct(s.w.win_rate)} (${s.w.wins}-${s.w.losses})` }));
   });
   box.replaceChildren(el("p", { class: "muted", text: `Last 30 days to ${doc.as_of}: mean absolute error (bar) and hit rate on actionable picks.` }), chart);
 }

@@ -14,8 +14,9 @@ pub struct StatusDoc {
     pub api_version: String,
     pub game_date: NaiveDate,
     pub generated_at: DateTime<Utc>,
-    /// `ok`: every phase that ran succeeded and picks are published; `degraded`: partial
-    /// runs, withheld picks or warnings; `failing`: a phase has unrecovered failures.
+    /// `ok`: the phases before the picks ran, none failed, picks are published and no
+    /// alert is open; `degraded`: a phase missing or partial, withheld picks, or a
+    /// warning; `failing`: unrecovered failures or a critical alert.
     pub health: Health,
     /// Whether the day's picks are presented, and the coverage behind the decision.
     pub publication: Publication,

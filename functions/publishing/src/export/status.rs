@@ -63,7 +63,10 @@ pub fn status_doc(input: &StatusInput<'_>) -> StatusDoc {
         Health::Failing
     } else if input.publication == Publication::Withheld
         || !alerts.is_empty()
-        || phases.iter().any(|p| p.state == PhaseState::Partial)
+        || phases.iter().any(|p| {
+            p.state == PhaseState::Partial
+                || (p.state == PhaseState::NotRun && BEFORE_PICKS.contains(&p.phase.as_str()))
+        })
     {
         Health::Degraded
     } else {
