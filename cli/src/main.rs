@@ -130,6 +130,17 @@ enum Command {
         #[arg(long, default_value_t = 450)]
         players: usize,
     },
+    /// Benchmark: the published API on loopback (a cached document, a filtered query).
+    #[command(hide = true)]
+    BenchApi {
+        #[arg(long, default_value_t = 4000)]
+        requests: usize,
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        /// Players on the synthetic slate (3 systems each).
+        #[arg(long, default_value_t = 250)]
+        players: usize,
+    },
     /// Serve a season dataset in the real upstream endpoint shapes.
     ReplayServer {
         #[arg(long, default_value = "data/season-2024-25")]
@@ -262,6 +273,19 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::BenchPredict { players } => {
             let result = nba_cli::bench::prediction_throughput(players)?;
             println!("{}", serde_json::to_string(&result)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::BenchApi {
+            requests,
+            concurrency,
+            players,
+        } => {
+            let dir = std::env::temp_dir().join(format!("nba-bench-api-{}", std::process::id()));
+            let result = nba_cli::bench::api_throughput(&dir, requests, concurrency, players).await;
+            std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
+            for route in result? {
+                println!("{}", serde_json::to_string(&route)?);
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::ReplayServer { dataset, port } => {

@@ -143,7 +143,8 @@ impl Browser {
 
     /// Runs `script` (a function body; `arguments` holds `args`) in the page.
     pub async fn execute(&self, script: &str, args: Vec<Value>) -> Value {
-        self.post("/execute/sync", json!({"script": script, "args": args})).await
+        self.post("/execute/sync", json!({"script": script, "args": args}))
+            .await
     }
 
     /// Polls `script` until it returns something truthy; returns it.

@@ -2,7 +2,6 @@
 //! injection wrappers around real functions.
 
 pub mod browser;
-pub mod publishing;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use nba_cli::LocalPlatform;
 use nba_core::CorrelationId;
 use nba_e2e::browser::Browser;
-use nba_e2e::publishing::{graded_date, seed, slate_date};
+use nba_publishing::fixture::{graded_date, seed, slate_date};
 use serde_json::Value;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -34,7 +34,7 @@ async fn the_dashboard_shows_the_days_picks_and_its_filters_change_them() {
     let platform = LocalPlatform::start(nba_e2e::platform_options(dir.path(), false))
         .await
         .unwrap();
-    seed(platform.clients.warehouse.as_ref(), 1.0).await;
+    seed(platform.clients.warehouse.as_ref(), 1.0, 0).await.unwrap();
     let chain = CorrelationId::new();
     platform.grade(graded_date(), &chain).await.unwrap();
     platform.settle().await;
@@ -53,17 +53,29 @@ async fn the_dashboard_shows_the_days_picks_and_its_filters_change_them() {
     let browser = Browser::start().await;
     browser.goto(&url).await;
     browser
-        .wait_for("the page to load", "return document.body.dataset.loaded === 'true'", WAIT)
+        .wait_for(
+            "the page to load",
+            "return document.body.dataset.loaded === 'true'",
+            WAIT,
+        )
         .await;
     browser
-        .wait_for("the sparkline", "return document.querySelector('#sparkline svg polyline') !== null", WAIT)
+        .wait_for(
+            "the sparkline",
+            "return document.querySelector('#sparkline svg polyline') !== null",
+            WAIT,
+        )
         .await;
 
     // The default day's picks: every prediction of today's document.
-    let headline = browser.execute("return document.getElementById('headline').textContent", vec![]).await;
+    let headline = browser
+        .execute("return document.getElementById('headline').textContent", vec![])
+        .await;
     assert!(headline.as_str().unwrap().contains("2025-01-10"), "{headline}");
     assert_eq!(browser.execute(ROWS, vec![]).await, all);
-    let games = browser.execute("return document.querySelectorAll('[data-game]').length", vec![]).await;
+    let games = browser
+        .execute("return document.querySelectorAll('[data-game]').length", vec![])
+        .await;
     assert_eq!(games, today["games"].as_array().unwrap().len());
 
     // A filter changes what is shown: one system, then a minimum edge.
@@ -79,9 +91,15 @@ async fn the_dashboard_shows_the_days_picks_and_its_filters_change_them() {
         )
         .await;
     let systems = browser
-        .execute("return [...document.querySelectorAll('tr[data-pick]')].map(r => r.dataset.system)", vec![])
+        .execute(
+            "return [...document.querySelectorAll('tr[data-pick]')].map(r => r.dataset.system)",
+            vec![],
+        )
         .await;
-    assert!(systems.as_array().unwrap().iter().all(|s| s == "zone_matchup"), "{systems}");
+    assert!(
+        systems.as_array().unwrap().iter().all(|s| s == "zone_matchup"),
+        "{systems}"
+    );
     let edge = browser.find("#edge-filter").await;
     browser.type_into(&edge, "3").await;
     let with_edge = expected(&today, Some("zone_matchup"), 3.0);
@@ -95,12 +113,24 @@ async fn the_dashboard_shows_the_days_picks_and_its_filters_change_them() {
         .await;
 
     // The other sections: last night's results, the systems chart, the pipeline status.
-    let results = browser.execute("return document.getElementById('results-title').textContent", vec![]).await;
+    let results = browser
+        .execute("return document.getElementById('results-title').textContent", vec![])
+        .await;
     assert_eq!(results, "Results of 2025-01-09");
-    let bars = browser.execute("return document.querySelectorAll('#systems-chart rect.bar').length", vec![]).await;
+    let bars = browser
+        .execute(
+            "return document.querySelectorAll('#systems-chart rect.bar').length",
+            vec![],
+        )
+        .await;
     assert_eq!(bars.as_u64(), Some(3));
-    let health = browser.execute("return document.getElementById('health').dataset.health", vec![]).await;
-    assert!(["ok", "degraded", "failing"].contains(&health.as_str().unwrap()), "{health}");
+    let health = browser
+        .execute("return document.getElementById('health').dataset.health", vec![])
+        .await;
+    assert!(
+        ["ok", "degraded", "failing"].contains(&health.as_str().unwrap()),
+        "{health}"
+    );
 
     // No errors: none caught by the page, none in the browser's console.
     let page_errors = browser.execute("return window.__dashboardErrors", vec![]).await;

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use nba_cli::LocalPlatform;
 use nba_core::{Bucket, CorrelationId};
-use nba_e2e::publishing::{graded_date, seed, slate_date, slate_prediction_count};
 use nba_e2e::schema_errors;
+use nba_publishing::fixture::{graded_date, seed, slate_date, slate_prediction_count};
 use serde_json::Value;
 
 /// The schema of a published object, by its name.
@@ -30,7 +30,10 @@ async fn published(platform: &LocalPlatform) -> BTreeMap<String, (i64, Value)> {
     let mut out = BTreeMap::new();
     for meta in platform.clients.objects.list(&bucket, "v1/").await.unwrap() {
         let body = platform.clients.objects.get(&bucket, &meta.name).await.unwrap();
-        out.insert(meta.name.clone(), (meta.generation, serde_json::from_slice(&body).unwrap()));
+        out.insert(
+            meta.name.clone(),
+            (meta.generation, serde_json::from_slice(&body).unwrap()),
+        );
     }
     out
 }
@@ -56,7 +59,18 @@ async fn a_day_is_published_validated_served_and_reexported_idempotently() {
     let platform = LocalPlatform::start(nba_e2e::platform_options(dir.path(), false))
         .await
         .unwrap();
-    seed(platform.clients.warehouse.as_ref(), 1.0).await;
+    // status.json accounts every function the platform serves to a phase (or to phase 6).
+    for f in platform.functions() {
+        let phased = nba_publishing::export::status::PHASES
+            .iter()
+            .any(|(_, functions)| functions.contains(&f.name.as_str()));
+        assert!(
+            phased || nba_publishing::FUNCTIONS.contains(&f.name.as_str()),
+            "{} is in no phase of status.json",
+            f.name
+        );
+    }
+    seed(platform.clients.warehouse.as_ref(), 1.0, 0).await.unwrap();
     let chain = CorrelationId::new();
     // Grading the night before triggers its export; the scheduler exports the slate.
     platform.grade(graded_date(), &chain).await.unwrap();
@@ -111,24 +125,41 @@ async fn a_day_is_published_validated_served_and_reexported_idempotently() {
     assert_eq!(predictions, slate_prediction_count());
 
     // Best bets: actionable picks only, by decreasing edge.
-    let picks = docs["v1/best-bets/2025-01-10.json"].1["picks"].as_array().unwrap().clone();
+    let picks = docs["v1/best-bets/2025-01-10.json"].1["picks"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert!(!picks.is_empty());
     let edges: Vec<f64> = picks.iter().map(|p| p["edge"].as_f64().unwrap().abs()).collect();
     assert!(edges.windows(2).all(|w| w[0] >= w[1]), "{edges:?}");
-    assert!(picks.iter().all(|p| p["recommendation"] == "OVER" || p["recommendation"] == "UNDER"));
+    assert!(
+        picks
+            .iter()
+            .all(|p| p["recommendation"] == "OVER" || p["recommendation"] == "UNDER")
+    );
 
     // Results: the night before, graded by the real grading function.
     let latest = &docs["v1/results/latest.json"].1;
     assert_eq!(latest["game_date"], "2025-01-09");
     let summary = &latest["summary"];
     assert_eq!(summary["graded"], slate_prediction_count());
-    let actionable = latest["picks"].as_array().unwrap().iter().filter(|p| p["is_actionable"] == true).count();
+    let actionable = latest["picks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["is_actionable"] == true)
+        .count();
     assert_eq!(summary["actionable"], actionable);
     assert!(summary["mae"].as_f64().unwrap() > 0.0);
 
     // A player's story: the older game, last night's (graded), tonight's (to play).
     let tatum = &docs["v1/players/jaysontatum.json"].1;
-    let dates: Vec<&str> = tatum["games"].as_array().unwrap().iter().map(|g| g["game_date"].as_str().unwrap()).collect();
+    let dates: Vec<&str> = tatum["games"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["game_date"].as_str().unwrap())
+        .collect();
     assert_eq!(dates, ["2025-01-07", "2025-01-09", "2025-01-10"]);
     assert_eq!(tatum["games"][1]["points"], 31);
     assert!(tatum["games"][1]["predictions"][0]["outcome"].is_string());
@@ -160,11 +191,11 @@ async fn a_day_is_published_validated_served_and_reexported_idempotently() {
     serve_over_http(&platform).await;
 
     // A day below the gate: its games, no picks, and a status that says what is missing.
-    let thin = nba_e2e::publishing::d("2025-01-11");
+    let thin: chrono::NaiveDate = "2025-01-11".parse().unwrap();
     let w = platform.clients.warehouse.as_ref();
     nba_cloud::writer::write_rows(
         w,
-        &[nba_e2e::publishing::coverage_row(thin, 0.5)],
+        &[nba_publishing::fixture::coverage_row(thin, 0.5)],
         &Default::default(),
     )
     .await
@@ -174,12 +205,25 @@ async fn a_day_is_published_validated_served_and_reexported_idempotently() {
     let docs = published(&platform).await;
     let withheld = &docs["v1/predictions/2025-01-11.json"].1;
     assert_eq!(withheld["publication"], "withheld");
-    assert!(withheld["games"].as_array().unwrap().iter().all(|g| g["players"].as_array().unwrap().is_empty()));
-    assert!(docs["v1/best-bets/2025-01-11.json"].1["picks"].as_array().unwrap().is_empty());
+    assert!(
+        withheld["games"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g["players"].as_array().unwrap().is_empty())
+    );
+    assert!(
+        docs["v1/best-bets/2025-01-11.json"].1["picks"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     let status = &docs["v1/status.json"].1;
     assert_eq!(status["publication"], "withheld");
     assert!(
-        status["missing"].to_string().contains("below the 80% publishing gate"),
+        status["missing"]
+            .to_string()
+            .contains("players predicted (50%), below the 80% publishing gate"),
         "{}",
         status["missing"]
     );
@@ -192,7 +236,10 @@ async fn a_day_is_published_validated_served_and_reexported_idempotently() {
     // Re-exporting an older date never moves the pointers back.
     platform.export(slate_date(), &again).await.unwrap();
     platform.settle().await;
-    assert_eq!(published(&platform).await["v1/predictions/today.json"].1["game_date"], "2025-01-11");
+    assert_eq!(
+        published(&platform).await["v1/predictions/today.json"].1["game_date"],
+        "2025-01-11"
+    );
     platform.shutdown().await;
 }
 
@@ -234,12 +281,21 @@ async fn serve_over_http(platform: &LocalPlatform) {
     assert_eq!(header(&status, "cache-control").as_deref(), Some("public, max-age=30"));
     assert!(header(&status, "content-encoding").is_none(), "no gzip unless asked");
 
-    let query = get("v1/predictions?date=2025-01-10&system=moving_average").send().await.unwrap();
+    let query = get("v1/predictions?date=2025-01-10&system=moving_average")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(query.status(), 200);
     let answer: Value = query.json().await.unwrap();
     assert!(schema_errors("api/predictions-query.schema.json", &answer).is_empty());
-    assert_eq!(answer["count"], nba_e2e::publishing::PLAYERS.len());
-    assert!(answer["predictions"].as_array().unwrap().iter().all(|p| p["system_id"] == "moving_average"));
+    assert_eq!(answer["count"], nba_publishing::fixture::PLAYERS.len());
+    assert!(
+        answer["predictions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["system_id"] == "moving_average")
+    );
     let one: Value = get("v1/predictions?date=2025-01-10&player=lebronjames")
         .send()
         .await
@@ -247,7 +303,7 @@ async fn serve_over_http(platform: &LocalPlatform) {
         .json()
         .await
         .unwrap();
-    assert_eq!(one["count"], nba_e2e::publishing::SYSTEMS.len());
+    assert_eq!(one["count"], nba_publishing::fixture::SYSTEMS.len());
 
     for (path, status, text) in [
         ("v1/predictions?date=2025-13-01", 400, "bad date"),
@@ -271,7 +327,11 @@ async fn serve_over_http(platform: &LocalPlatform) {
         .await
         .unwrap();
     assert_eq!(preflight.status(), 204);
-    assert!(header(&preflight, "access-control-allow-methods").unwrap().contains("GET"));
+    assert!(
+        header(&preflight, "access-control-allow-methods")
+            .unwrap()
+            .contains("GET")
+    );
 
     let health = get("healthz").send().await.unwrap();
     assert_eq!(health.status(), 200);
@@ -279,6 +339,13 @@ async fn serve_over_http(platform: &LocalPlatform) {
     assert_eq!(openapi["openapi"], "3.1.0");
     assert!(openapi["paths"]["/v1/predictions"]["get"].is_object());
     let page = get("").send().await.unwrap();
-    assert_eq!(header(&page, "content-type").as_deref(), Some("text/html; charset=utf-8"));
-    assert!(header(&page, "content-security-policy").unwrap().contains("script-src 'self'"));
+    assert_eq!(
+        header(&page, "content-type").as_deref(),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(
+        header(&page, "content-security-policy")
+            .unwrap()
+            .contains("script-src 'self'")
+    );
 }

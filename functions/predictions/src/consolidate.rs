@@ -24,7 +24,7 @@ use chrono::{DateTime, Utc};
 use nba_cloud::OutgoingMessage;
 use nba_cloud::writer::{WriteContext, write_rows};
 use nba_core::Topic;
-use nba_core::messages::{EXPORT_COVERAGE_GATE, ExportReason, ExportTrigger, attributes};
+use nba_core::messages::{EXPORT_COVERAGE_GATE, ExportReason, ExportTrigger, attributes, batch_completeness};
 use nba_schemas::Table;
 use nba_schemas::tables::prediction_output::{PlayerPropPrediction, PredictionCoverage, PredictionStaging};
 use serde_json::json;
@@ -306,7 +306,7 @@ async fn publish(p: &Pipeline, batch: &Batch, message: &PredictionsComplete) -> 
         .await?;
     // Phase 6 publishes only a batch at or above the gate; a thinner day's status is
     // exported by the scheduler (and says what is missing).
-    if message.coverage_share >= EXPORT_COVERAGE_GATE {
+    if batch_completeness(message.players_predicted, message.players_expected) >= EXPORT_COVERAGE_GATE {
         let trigger = ExportTrigger {
             game_date: batch.game_date,
             correlation_id: batch.correlation_id.clone(),

@@ -18,7 +18,11 @@ pub enum PublishError {
     },
     /// A published document that no longer parses (its pointer cannot be compared).
     #[error("published document gs://{bucket}/{name} does not parse: {reason}")]
-    BadDocument { bucket: String, name: String, reason: String },
+    BadDocument {
+        bucket: String,
+        name: String,
+        reason: String,
+    },
     #[error("encoding {what}: {source}")]
     Encode { what: String, source: serde_json::Error },
 }

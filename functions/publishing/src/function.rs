@@ -43,10 +43,7 @@ pub fn outcome(report: &ExportReport) -> Outcome {
         report.unchanged.len()
     );
     if !report.pointers_kept.is_empty() {
-        message.push_str(&format!(
-            "; newer pointers kept: {}",
-            report.pointers_kept.join(", ")
-        ));
+        message.push_str(&format!("; newer pointers kept: {}", report.pointers_kept.join(", ")));
     }
     if report.publication == Publication::Withheld {
         message.push_str(&format!("; picks withheld: {}", report.coverage_reason));

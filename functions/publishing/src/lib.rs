@@ -16,6 +16,7 @@ pub mod api;
 pub mod documents;
 pub mod error;
 pub mod export;
+pub mod fixture;
 pub mod function;
 pub mod paths;
 pub mod schemas;
@@ -43,7 +44,10 @@ pub fn push_routes() -> &'static [(Topic, &'static str)] {
 /// The exporter, as a runtime function, built from explicit clients and config.
 pub fn functions(clients: &Clients, config: &Config) -> Vec<(&'static str, Function)> {
     let exporter = Exporter::new(clients.clone(), config.names().bucket(Bucket::Api));
-    vec![(EXPORT_FUNCTION, Function::CloudEvent(Arc::new(ExportFunction { exporter })))]
+    vec![(
+        EXPORT_FUNCTION,
+        Function::CloudEvent(Arc::new(ExportFunction { exporter })),
+    )]
 }
 
 /// The API's router over the `nba-api` bucket and the warehouse.

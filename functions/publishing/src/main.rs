@@ -24,7 +24,12 @@ async fn serve_api() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(("0.0.0.0", port))
         .await
         .with_context(|| format!("binding port {port}"))?;
-    tracing::info!(port, "serving {} on {}", nba_publishing::API_FUNCTION, listener.local_addr()?);
+    tracing::info!(
+        port,
+        "serving {} on {}",
+        nba_publishing::API_FUNCTION,
+        listener.local_addr()?
+    );
     nba_runtime::serve_on(listener, router, nba_runtime::shutdown_signal()).await?;
     Ok(())
 }

@@ -164,8 +164,17 @@ mod tests {
             DocPath::parse("players/LeBron.json"),
             Err(PathError::BadPlayer("LeBron".into()))
         );
-        for unknown in ["secrets.json", "predictions/x/y.json", "status", "../status.json", "systems/other.json"] {
-            assert!(matches!(DocPath::parse(unknown), Err(PathError::Unknown(_))), "{unknown}");
+        for unknown in [
+            "secrets.json",
+            "predictions/x/y.json",
+            "status",
+            "../status.json",
+            "systems/other.json",
+        ] {
+            assert!(
+                matches!(DocPath::parse(unknown), Err(PathError::Unknown(_))),
+                "{unknown}"
+            );
         }
     }
 

@@ -20,9 +20,15 @@ pub fn api_schemas() -> Vec<(&'static str, Value)> {
         ("best-bets", root::<BestBetsDoc>("best-bets")),
         ("results", root::<ResultsDoc>("results")),
         ("player", root::<PlayerDoc>("player")),
-        ("systems-performance", root::<SystemsPerformanceDoc>("systems-performance")),
+        (
+            "systems-performance",
+            root::<SystemsPerformanceDoc>("systems-performance"),
+        ),
         ("status", root::<StatusDoc>("status")),
-        ("predictions-query", root::<PredictionsQueryResponse>("predictions-query")),
+        (
+            "predictions-query",
+            root::<PredictionsQueryResponse>("predictions-query"),
+        ),
     ]
 }
 
@@ -64,7 +70,9 @@ mod tests {
 
     #[test]
     fn the_schema_files_are_current() {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(API_SCHEMA_DIR);
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(API_SCHEMA_DIR);
         // NBA_WRITE_API_SCHEMAS=1 regenerates them (what `make schemas` does through `nba schemas`).
         if std::env::var("NBA_WRITE_API_SCHEMAS").as_deref() == Ok("1") {
             write_all(&dir).unwrap();

@@ -74,10 +74,7 @@ impl DocumentStore {
             content_type: "application/json".into(),
             metadata: BTreeMap::from([
                 (CONTENT_HASH.to_string(), hash),
-                (
-                    CACHE_CONTROL.to_string(),
-                    path.freshness().cache_control().to_string(),
-                ),
+                (CACHE_CONTROL.to_string(), path.freshness().cache_control().to_string()),
             ]),
             create_only: false,
         };

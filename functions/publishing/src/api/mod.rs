@@ -100,12 +100,13 @@ async fn predictions_query(
 ) -> Response {
     let answer = async {
         let filter = query::Filter::parse(&params)?;
-        let response = query::run(state.warehouse.as_ref(), &filter)
-            .await
-            .map_err(|e| match crate::error::is_transient(&e) {
-                true => ApiError::Unavailable(e.to_string()),
-                false => ApiError::Internal(e.to_string()),
-            })?;
+        let response =
+            query::run(state.warehouse.as_ref(), &filter)
+                .await
+                .map_err(|e| match crate::error::is_transient(&e) {
+                    true => ApiError::Unavailable(e.to_string()),
+                    false => ApiError::Internal(e.to_string()),
+                })?;
         let body = serde_json::to_vec(&response).map_err(|e| ApiError::Internal(e.to_string()))?;
         Encoded::new(Bytes::from(body)).map_err(|e| ApiError::Internal(e.to_string()))
     };
@@ -131,8 +132,14 @@ async fn not_found(method: Method) -> Response {
 async fn cors(mut response: Response) -> Response {
     let h = response.headers_mut();
     h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
-    h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, HEAD, OPTIONS"));
-    h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("If-None-Match"));
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, HEAD, OPTIONS"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("If-None-Match"),
+    );
     h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("ETag"));
     h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
     response

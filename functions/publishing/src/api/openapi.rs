@@ -2,8 +2,8 @@
 //! documents' types (their JSON Schemas become `components.schemas`). The router
 //! serves exactly these routes; a test checks every path here resolves.
 
-use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::Schema;
+use schemars::generate::{SchemaGenerator, SchemaSettings};
 use serde_json::{Value, json};
 
 use crate::api::query::PredictionsQueryResponse;
@@ -208,9 +208,7 @@ fn operation_json(op: Operation) -> Value {
             })
         })
         .collect();
-    let error = |description: &str| {
-        json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
-    };
+    let error = |description: &str| json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
     let mut ok = json!({"description": "OK", "content": {"application/json": {"schema": op.response}}});
     if let Some(f) = op.freshness {
         ok["headers"] = json!({

@@ -29,7 +29,10 @@ pub struct Filter {
 impl Filter {
     /// Validates raw query parameters: every problem is a 400 naming the parameter.
     pub fn parse(params: &HashMap<String, String>) -> Result<Filter, ApiError> {
-        if let Some(unknown) = params.keys().find(|k| !["date", "player", "system"].contains(&k.as_str())) {
+        if let Some(unknown) = params
+            .keys()
+            .find(|k| !["date", "player", "system"].contains(&k.as_str()))
+        {
             return Err(ApiError::BadRequest(format!(
                 "unknown parameter {unknown:?}: expected date, player, system"
             )));
@@ -37,8 +40,8 @@ impl Filter {
         let date = params
             .get("date")
             .ok_or_else(|| ApiError::BadRequest("missing parameter date (YYYY-MM-DD)".into()))?;
-        let date = parse_date(date)
-            .map_err(|_| ApiError::BadRequest(format!("bad date {date:?}: expected YYYY-MM-DD")))?;
+        let date =
+            parse_date(date).map_err(|_| ApiError::BadRequest(format!("bad date {date:?}: expected YYYY-MM-DD")))?;
         let player = match params.get("player") {
             Some(p) if is_player_lookup(p) => Some(p.clone()),
             Some(p) => {
@@ -164,13 +167,20 @@ mod tests {
 
     #[test]
     fn every_parameter_is_validated_with_a_clear_message() {
-        let ok = Filter::parse(&params(&[("date", "2025-01-10"), ("system", "moving_average"), ("player", "lebronjames")]));
+        let ok = Filter::parse(&params(&[
+            ("date", "2025-01-10"),
+            ("system", "moving_average"),
+            ("player", "lebronjames"),
+        ]));
         assert_eq!(ok.unwrap().system.as_deref(), Some("moving_average"));
         let bad = |p: &[(&str, &str)]| message(Filter::parse(&params(p)).unwrap_err());
         assert!(bad(&[]).contains("missing parameter date"));
         assert!(bad(&[("date", "2025-02-30")]).contains("bad date \"2025-02-30\""));
         assert!(bad(&[("date", "10/01/2025")]).contains("bad date"));
-        assert!(bad(&[("date", "2025-01-10"), ("system", "magic")]).contains("unknown system \"magic\": one of moving_average"));
+        assert!(
+            bad(&[("date", "2025-01-10"), ("system", "magic")])
+                .contains("unknown system \"magic\": one of moving_average")
+        );
         assert!(bad(&[("date", "2025-01-10"), ("player", "LeBron James")]).contains("bad player"));
         assert!(bad(&[("date", "2025-01-10"), ("sort", "edge")]).contains("unknown parameter \"sort\""));
     }

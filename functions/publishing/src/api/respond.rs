@@ -66,7 +66,12 @@ pub fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
 }
 
 /// 200 (gzip when accepted) or 304, with validators and caching headers.
-pub fn cached(request: &HeaderMap, encoded: &Encoded, content_type: &'static str, cache_control: &'static str) -> Response {
+pub fn cached(
+    request: &HeaderMap,
+    encoded: &Encoded,
+    content_type: &'static str,
+    cache_control: &'static str,
+) -> Response {
     let mut headers = HeaderMap::new();
     headers.insert(CACHE_CONTROL, HeaderValue::from_static(cache_control));
     headers.insert(VARY, HeaderValue::from_static("Accept-Encoding"));

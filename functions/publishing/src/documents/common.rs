@@ -64,11 +64,15 @@ pub enum Publication {
 /// The day's prediction coverage, as phase 5 recorded it, against the publishing gate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Coverage {
-    /// Share of expected players predicted by every enabled system (null: no batch yet).
+    /// The batch's completeness: share of expected players with at least one system's
+    /// prediction (null: no batch yet). Compared with `gate`.
     pub share: Option<f64>,
     /// The publishing gate (picks are withheld below it).
     pub gate: f64,
+    /// Phase 5's coverage SLO: share of expected players predicted by every enabled system.
+    pub all_systems_share: Option<f64>,
     pub expected_players: Option<i64>,
+    pub predicted_players: Option<i64>,
     pub predicted_all_systems: Option<i64>,
     pub batch_id: Option<String>,
     /// Phase 5's account of the batch, or why there is none.

@@ -14,7 +14,9 @@ pub mod systems;
 
 pub use common::{Coverage, Factor, GradeOutcome, Publication, Recommendation};
 pub use player::{PlayerDoc, PlayerGame, PlayerGamePrediction};
-pub use predictions::{BestBet, BestBetsDoc, GamePredictions, PlayerPredictions, PredictionsDoc, SystemPrediction, SystemRecord};
+pub use predictions::{
+    BestBet, BestBetsDoc, GamePredictions, PlayerPredictions, PredictionsDoc, SystemPrediction, SystemRecord,
+};
 pub use results::{GradedPick, ResultsDoc, ResultsSummary, SystemResults};
 pub use status::{Alert, AlertSeverity, ExecutionEntry, FunctionRuns, Health, PhaseState, PhaseStatus, StatusDoc};
 pub use systems::{DailyPoint, SystemPerformance, SystemsPerformanceDoc, WindowPerformance};

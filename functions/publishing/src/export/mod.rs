@@ -134,8 +134,10 @@ impl Exporter {
         let recent = read::performance(w, date - Duration::days(window), date - Duration::days(1)).await?;
         let best = predictions::best_bets_doc(&doc, &predictions::records(&recent));
         self.write(&mut report, &DocPath::BestBets(date), &best).await?;
-        self.pointer(&mut report, &DocPath::PredictionsToday, &doc, |d: &PredictionsDoc| d.game_date)
-            .await?;
+        self.pointer(&mut report, &DocPath::PredictionsToday, &doc, |d: &PredictionsDoc| {
+            d.game_date
+        })
+        .await?;
 
         self.export_results(&mut report, date, now).await?;
         if publication == Publication::Published {
@@ -144,9 +146,12 @@ impl Exporter {
         let season = read::performance(w, systems::season_start(date), date).await?;
         report.rows_read += season.len() as u64;
         let performance = systems::performance_doc(date, &season, now);
-        self.pointer(&mut report, &DocPath::SystemsPerformance, &performance, |d: &SystemsPerformanceDoc| {
-            d.as_of
-        })
+        self.pointer(
+            &mut report,
+            &DocPath::SystemsPerformance,
+            &performance,
+            |d: &SystemsPerformanceDoc| d.as_of,
+        )
         .await?;
 
         let executions: Vec<_> = read::executions(w, date)
@@ -216,14 +221,25 @@ impl Exporter {
         Ok(())
     }
 
-    async fn write<T: Serialize>(&self, report: &mut ExportReport, path: &DocPath, doc: &T) -> Result<(), PublishError> {
+    async fn write<T: Serialize>(
+        &self,
+        report: &mut ExportReport,
+        path: &DocPath,
+        doc: &T,
+    ) -> Result<(), PublishError> {
         let written = self.store.put(path, doc).await?;
         report.record(path, written);
         Ok(())
     }
 
     /// Writes a pointer document unless the stored one is about a newer date.
-    async fn pointer<T, F>(&self, report: &mut ExportReport, path: &DocPath, doc: &T, date_of: F) -> Result<(), PublishError>
+    async fn pointer<T, F>(
+        &self,
+        report: &mut ExportReport,
+        path: &DocPath,
+        doc: &T,
+        date_of: F,
+    ) -> Result<(), PublishError>
     where
         T: Serialize + DeserializeOwned,
         F: Fn(&T) -> NaiveDate,

@@ -29,7 +29,10 @@ pub struct PlayersInput<'a> {
 pub fn player_docs(input: &PlayersInput<'_>) -> Result<Vec<PlayerDoc>, PublishError> {
     let mut predictions: BTreeMap<(&str, NaiveDate), Vec<&PastPrediction>> = BTreeMap::new();
     for p in input.predictions {
-        predictions.entry((p.player_lookup.as_str(), p.game_date)).or_default().push(p);
+        predictions
+            .entry((p.player_lookup.as_str(), p.game_date))
+            .or_default()
+            .push(p);
     }
     let mut games: BTreeMap<&str, Vec<&PlayerGameSummary>> = BTreeMap::new();
     for g in input.games {
@@ -51,7 +54,10 @@ pub fn player_docs(input: &PlayersInput<'_>) -> Result<Vec<PlayerDoc>, PublishEr
         let ctx = context.get(player).copied().ok_or_else(|| {
             PublishError::bad_row(
                 &PlayerPropPrediction::SCHEMA.qualified_name(),
-                format!("{player} is predicted on {} but has no upcoming game context", input.date),
+                format!(
+                    "{player} is predicted on {} but has no upcoming game context",
+                    input.date
+                ),
             )
         })?;
         let played = games.get(player).map(Vec::as_slice).unwrap_or_default();
@@ -122,9 +128,9 @@ fn game_prediction(p: &PastPrediction) -> Result<PlayerGamePrediction, PublishEr
     let table = PlayerPropPrediction::SCHEMA.qualified_name();
     let outcome = match &p.outcome {
         None => None,
-        Some(o) => Some(
-            GradeOutcome::parse(o).ok_or_else(|| PublishError::bad_row(&table, format!("unknown outcome {o}")))?,
-        ),
+        Some(o) => {
+            Some(GradeOutcome::parse(o).ok_or_else(|| PublishError::bad_row(&table, format!("unknown outcome {o}")))?)
+        }
     };
     Ok(PlayerGamePrediction {
         system_id: p.system_id.clone(),

@@ -9,7 +9,7 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use nba_core::messages::EXPORT_COVERAGE_GATE;
+use nba_core::messages::{EXPORT_COVERAGE_GATE, batch_completeness};
 use nba_schemas::Table;
 use nba_schemas::tables::analytics::UpcomingPlayerGameContext;
 use nba_schemas::tables::grading::SystemDailyPerformance;
@@ -29,35 +29,44 @@ pub const KEY_FACTORS: usize = 5;
 /// Graded days before the date that make a system's record in best bets.
 pub const RECORD_WINDOW_DAYS: u32 = 14;
 
-/// The publishing decision for a date, from phase 5's coverage row.
+/// The publishing decision for a date, from phase 5's coverage row: the batch's
+/// completeness ([`batch_completeness`]) against [`EXPORT_COVERAGE_GATE`].
 pub fn coverage(date: NaiveDate, row: Option<&PredictionCoverage>) -> (Publication, Coverage) {
     let gate = EXPORT_COVERAGE_GATE;
     let Some(row) = row else {
         let coverage = Coverage {
             share: None,
             gate,
+            all_systems_share: None,
             expected_players: None,
+            predicted_players: None,
             predicted_all_systems: None,
             batch_id: None,
             reason: format!("no prediction batch has been consolidated for {date} yet"),
         };
         return (Publication::Withheld, coverage);
     };
-    let passed = row.share >= gate;
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    let share = batch_completeness(count(row.predicted_any), count(row.expected));
+    let passed = share >= gate;
     let reason = if passed {
         row.reason.clone()
     } else {
         format!(
-            "coverage {:.0}% is below the {:.0}% publishing gate: {}",
-            row.share * 100.0,
+            "{} of {} players predicted ({:.0}%), below the {:.0}% publishing gate: {}",
+            row.predicted_any,
+            row.expected,
+            share * 100.0,
             gate * 100.0,
             row.reason
         )
     };
     let coverage = Coverage {
-        share: Some(round(row.share, 4)),
+        share: Some(round(share, 4)),
         gate,
+        all_systems_share: Some(round(row.share, 4)),
         expected_players: Some(row.expected),
+        predicted_players: Some(row.predicted_any),
         predicted_all_systems: Some(row.predicted_all_systems),
         batch_id: Some(row.batch_id.clone()),
         reason,
@@ -99,7 +108,10 @@ pub fn predictions_doc(input: &PredictionsInput<'_>) -> Result<PredictionsDoc, P
             let ctx = context.get(player).copied().ok_or_else(|| {
                 PublishError::bad_row(
                     &PlayerPropPrediction::SCHEMA.qualified_name(),
-                    format!("{player} is predicted on {} but has no upcoming game context", input.date),
+                    format!(
+                        "{player} is predicted on {} but has no upcoming game context",
+                        input.date
+                    ),
                 )
             })?;
             let entry = player_entry(ctx, &rows)?;
@@ -132,7 +144,11 @@ fn game(s: &NbacSchedule) -> GamePredictions {
 
 /// The game a player's predictions go under; a game missing from the schedule is
 /// added from the player's context (the schedule is the usual source of matchups).
-fn game_slot<'g>(games: &'g mut Vec<GamePredictions>, game_id: &str, ctx: &UpcomingPlayerGameContext) -> &'g mut GamePredictions {
+fn game_slot<'g>(
+    games: &'g mut Vec<GamePredictions>,
+    game_id: &str,
+    ctx: &UpcomingPlayerGameContext,
+) -> &'g mut GamePredictions {
     let index = match games.iter().position(|g| g.game_id == game_id) {
         Some(i) => i,
         None => {
@@ -154,8 +170,14 @@ fn game_slot<'g>(games: &'g mut Vec<GamePredictions>, game_id: &str, ctx: &Upcom
     &mut games[index]
 }
 
-fn player_entry(ctx: &UpcomingPlayerGameContext, rows: &[&PlayerPropPrediction]) -> Result<PlayerPredictions, PublishError> {
-    let mut predictions = rows.iter().map(|p| system_prediction(p)).collect::<Result<Vec<_>, _>>()?;
+fn player_entry(
+    ctx: &UpcomingPlayerGameContext,
+    rows: &[&PlayerPropPrediction],
+) -> Result<PlayerPredictions, PublishError> {
+    let mut predictions = rows
+        .iter()
+        .map(|p| system_prediction(p))
+        .collect::<Result<Vec<_>, _>>()?;
     predictions.sort_by_key(|p| system_order(&p.system_id));
     Ok(PlayerPredictions {
         player_lookup: ctx.player_lookup.clone(),
@@ -307,15 +329,15 @@ mod tests {
         let (publication, coverage) = super::coverage(d, None);
         assert_eq!(publication, Publication::Withheld);
         assert!(coverage.reason.contains("no prediction batch"), "{}", coverage.reason);
-        let row = |share: f64| PredictionCoverage {
+        let row = |predicted: i64| PredictionCoverage {
             game_date: d,
             batch_id: "2025-01-10_same_day_g1".into(),
             expected: 100,
-            predicted_any: 100,
-            predicted_all_systems: (share * 100.0) as i64,
-            share,
+            predicted_any: predicted,
+            predicted_all_systems: predicted / 2,
+            share: predicted as f64 / 200.0,
             target: 0.9,
-            alert: share < 0.9,
+            alert: true,
             reason: "similarity short".into(),
             skipped: json!({}),
             per_system: json!({}),
@@ -323,9 +345,18 @@ mod tests {
             data_hash: String::new(),
             processed_at: Utc::now(),
         };
-        let (publication, coverage) = super::coverage(d, Some(&row(0.79)));
+        let (publication, coverage) = super::coverage(d, Some(&row(79)));
         assert_eq!(publication, Publication::Withheld);
-        assert!(coverage.reason.starts_with("coverage 79% is below the 80% publishing gate"), "{}", coverage.reason);
-        assert_eq!(super::coverage(d, Some(&row(0.8))).0, Publication::Published);
+        assert!(
+            coverage
+                .reason
+                .starts_with("79 of 100 players predicted (79%), below the 80% publishing gate"),
+            "{}",
+            coverage.reason
+        );
+        // Completeness, not the all-systems SLO (40% here), decides.
+        let (publication, coverage) = super::coverage(d, Some(&row(80)));
+        assert_eq!(publication, Publication::Published);
+        assert_eq!((coverage.share, coverage.all_systems_share), (Some(0.8), Some(0.4)));
     }
 }

@@ -135,7 +135,10 @@ fn missing(input: &StatusInput<'_>, phases: &[PhaseStatus]) -> Vec<String> {
     if input.publication == Publication::Withheld {
         out.push(format!("picks withheld: {}", input.coverage.reason));
     }
-    if phases.iter().any(|p| p.phase == "grading" && p.state == PhaseState::NotRun) {
+    if phases
+        .iter()
+        .any(|p| p.phase == "grading" && p.state == PhaseState::NotRun)
+    {
         out.push(format!("results: {} is not graded yet (after the games)", input.date));
     }
     out
@@ -147,7 +150,12 @@ fn alerts(input: &StatusInput<'_>) -> Vec<Alert> {
         out.push(Alert {
             severity: AlertSeverity::Warning,
             source: "coverage".into(),
-            message: format!("coverage {:.0}% under its {:.0}% target: {}", row.share * 100.0, row.target * 100.0, row.reason),
+            message: format!(
+                "coverage {:.0}% under its {:.0}% target: {}",
+                row.share * 100.0,
+                row.target * 100.0,
+                row.reason
+            ),
         });
     }
     let mut failures: BTreeMap<&str, (i64, &str)> = BTreeMap::new();

@@ -13,7 +13,11 @@ pub const SERIES_DAYS: i64 = 30;
 
 /// The first day of the NBA season `date` belongs to (seasons start in October).
 pub fn season_start(date: NaiveDate) -> NaiveDate {
-    let year = if date.month() >= 8 { date.year() } else { date.year() - 1 };
+    let year = if date.month() >= 8 {
+        date.year()
+    } else {
+        date.year() - 1
+    };
     NaiveDate::from_ymd_opt(year, 10, 1).unwrap_or(date)
 }
 

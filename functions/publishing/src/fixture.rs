@@ -1,7 +1,8 @@
-//! A small slate for the phase-6 tests: two games on 2025-01-10 with four players
-//! predicted by three systems, and the night before (2025-01-09) with box scores and
-//! predictions to grade. Rows go in through the validated writer, as the phases write
-//! them; grading and the export then run as the real functions on the local platform.
+//! A synthetic slate for the phase-6 end-to-end tests and the API benchmark: two games
+//! on 2025-01-10 with four named players (plus any number of generated ones) predicted
+//! by three systems, and the night before (2025-01-09) with box scores and predictions
+//! to grade. Rows go in through the validated writer, as the phases write them; grading
+//! and the export then run as the real functions. Not used by the pipeline itself.
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use nba_cloud::Warehouse;
@@ -12,18 +13,18 @@ use nba_schemas::tables::prediction_output::{PlayerPropPrediction, PredictionCov
 use nba_schemas::tables::raw::NbacSchedule;
 use serde_json::json;
 
-pub fn d(s: &str) -> NaiveDate {
-    s.parse().expect("a YYYY-MM-DD date")
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
 }
 
 /// The slate's date.
 pub fn slate_date() -> NaiveDate {
-    d("2025-01-10")
+    date(2025, 1, 10)
 }
 
 /// The graded night before.
 pub fn graded_date() -> NaiveDate {
-    d("2025-01-09")
+    date(2025, 1, 9)
 }
 
 /// (player_lookup, name, team, opponent, is_home, game_id).
@@ -34,12 +35,50 @@ pub const PLAYERS: [(&str, &str, &str, &str, bool, &str); 4] = [
     ("nikolajokic", "Nikola Jokić", "DEN", "GSW", false, "0022400562"),
 ];
 
+/// One player of the slate.
+#[derive(Debug, Clone)]
+struct Player {
+    lookup: String,
+    name: String,
+    team: &'static str,
+    opponent: &'static str,
+    is_home: bool,
+    game_id: &'static str,
+    /// Index into the line and edge patterns.
+    pattern: usize,
+}
+
+/// The named players, then `extra` generated ones spread over the same two games.
+fn players(extra: usize) -> Vec<Player> {
+    let named = PLAYERS.iter().enumerate().map(|(i, p)| Player {
+        lookup: p.0.into(),
+        name: p.1.into(),
+        team: p.2,
+        opponent: p.3,
+        is_home: p.4,
+        game_id: p.5,
+        pattern: i,
+    });
+    let generated = (0..extra).map(|k| {
+        let like = PLAYERS[k % PLAYERS.len()];
+        Player {
+            lookup: format!("generatedplayer{k}"),
+            name: format!("Generated Player {k}"),
+            team: like.2,
+            opponent: like.3,
+            is_home: like.4,
+            game_id: like.5,
+            pattern: k % PLAYERS.len(),
+        }
+    });
+    named.chain(generated).collect()
+}
+
 /// The systems of the slate.
 pub const SYSTEMS: [&str; 3] = ["moving_average", "zone_matchup", "ensemble_confidence"];
 
 fn tip(date: NaiveDate, hour_utc: u32) -> DateTime<Utc> {
-    let midnight = date.and_hms_opt(0, 0, 0).expect("midnight");
-    Utc.from_utc_datetime(&midnight) + Duration::hours(24 + i64::from(hour_utc))
+    Utc.from_utc_datetime(&date.and_time(chrono::NaiveTime::MIN)) + Duration::hours(24 + i64::from(hour_utc))
 }
 
 fn schedule_row(date: NaiveDate, game_id: &str, away: &str, home: &str, hour_utc: u32) -> NbacSchedule {
@@ -70,18 +109,18 @@ fn schedule_row(date: NaiveDate, game_id: &str, away: &str, home: &str, hour_utc
     }
 }
 
-fn context_row(date: NaiveDate, i: usize) -> UpcomingPlayerGameContext {
-    let (lookup, name, team, opponent, is_home, game_id) = PLAYERS[i];
+fn context_row(date: NaiveDate, p: &Player) -> UpcomingPlayerGameContext {
+    let i = p.pattern;
     UpcomingPlayerGameContext {
         game_date: date,
-        game_id: game_id.into(),
+        game_id: p.game_id.into(),
         season: "2024-25".into(),
-        player_lookup: lookup.into(),
+        player_lookup: p.lookup.clone(),
         player_id: None,
-        player_name: name.into(),
-        team_tricode: team.into(),
-        opponent_tricode: opponent.into(),
-        is_home,
+        player_name: p.name.clone(),
+        team_tricode: p.team.into(),
+        opponent_tricode: p.opponent.into(),
+        is_home: p.is_home,
         tip_time_utc: Some(tip(date, 0)),
         days_rest: Some(1),
         is_back_to_back: false,
@@ -110,8 +149,8 @@ fn line_of(i: usize) -> f64 {
 }
 
 /// Player i, system j: edges from −4 to +4 so filters by edge and system cut differently.
-fn prediction_row(date: NaiveDate, i: usize, j: usize) -> PlayerPropPrediction {
-    let (lookup, _, _, _, _, game_id) = PLAYERS[i];
+fn prediction_row(date: NaiveDate, p: &Player, j: usize) -> PlayerPropPrediction {
+    let (i, lookup, game_id) = (p.pattern, p.lookup.as_str(), p.game_id);
     let system = SYSTEMS[j];
     let line = line_of(i);
     let edge: f64 = [3.5, -1.0, 4.0, -3.0][i] + [0.0, -2.0, 0.5][j];
@@ -148,18 +187,18 @@ fn prediction_row(date: NaiveDate, i: usize, j: usize) -> PlayerPropPrediction {
     }
 }
 
-fn summary_row(date: NaiveDate, i: usize, points: i64) -> PlayerGameSummary {
-    let (lookup, name, team, opponent, is_home, game_id) = PLAYERS[i];
+fn summary_row(date: NaiveDate, p: &Player, points: i64) -> PlayerGameSummary {
+    let i = p.pattern;
     PlayerGameSummary {
         game_date: date,
-        game_id: game_id.replace("056", "055"),
+        game_id: p.game_id.replace("056", "055"),
         season: "2024-25".into(),
-        player_lookup: lookup.into(),
+        player_lookup: p.lookup.clone(),
         player_id: None,
-        player_name: name.into(),
-        team_tricode: team.into(),
-        opponent_tricode: opponent.into(),
-        is_home,
+        player_name: p.name.clone(),
+        team_tricode: p.team.into(),
+        opponent_tricode: p.opponent.into(),
+        is_home: p.is_home,
         minutes: Some(34.0),
         points: Some(points),
         fgm: None,
@@ -200,7 +239,7 @@ pub fn coverage_row(date: NaiveDate, share: f64) -> PredictionCoverage {
         game_date: date,
         batch_id: format!("{date}_same_day_g1"),
         expected,
-        predicted_any: expected,
+        predicted_any: (share * expected as f64).round() as i64,
         predicted_all_systems: (share * expected as f64).round() as i64,
         share,
         target: 0.9,
@@ -214,63 +253,91 @@ pub fn coverage_row(date: NaiveDate, share: f64) -> PredictionCoverage {
     }
 }
 
-async fn write<T: Table>(w: &dyn Warehouse, rows: &[T]) {
-    let report = write_rows(w, rows, &WriteContext::default())
-        .await
-        .unwrap_or_else(|e| panic!("writing {}: {e}", T::SCHEMA.qualified_name()));
-    assert_eq!(
-        report.rows_rejected(),
-        0,
-        "fixture rows of {} must be valid",
-        T::SCHEMA.qualified_name()
-    );
+/// Why the fixture could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum FixtureError {
+    #[error("writing {table}: {source}")]
+    Write {
+        table: String,
+        source: nba_cloud::WarehouseError,
+    },
+    #[error("fixture rows of {table} were rejected: {first}")]
+    Rejected { table: String, first: String },
 }
 
-/// The night before (predictions and box scores, to grade) and the slate (context,
-/// schedule, predictions, coverage at `share`).
-pub async fn seed(w: &dyn Warehouse, share: f64) {
+async fn write<T: Table>(w: &dyn Warehouse, rows: &[T]) -> Result<(), FixtureError> {
+    let table = T::SCHEMA.qualified_name();
+    let report = write_rows(w, rows, &WriteContext::default())
+        .await
+        .map_err(|source| FixtureError::Write {
+            table: table.clone(),
+            source,
+        })?;
+    match report.rejected.first() {
+        Some(v) => Err(FixtureError::Rejected {
+            table,
+            first: format!("{v:?}"),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The night before (predictions, context and box scores, to grade) and the slate
+/// (context, schedule, predictions, coverage at `share`), for the named players and
+/// `extra` generated ones.
+pub async fn seed(w: &dyn Warehouse, share: f64, extra: usize) -> Result<(), FixtureError> {
     let (slate, before) = (slate_date(), graded_date());
+    let players = players(extra);
     let schedule = [
         schedule_row(slate, "0022400561", "BOS", "LAL", 0),
         schedule_row(slate, "0022400562", "DEN", "GSW", 3),
     ];
-    write(w, &schedule).await;
-    write(w, &(0..4).map(|i| context_row(slate, i)).collect::<Vec<_>>()).await;
-    let all = |date: NaiveDate| {
-        (0..4)
-            .flat_map(|i| (0..3).map(move |j| (i, j)))
-            .map(|(i, j)| prediction_row(date, i, j))
-            .collect::<Vec<_>>()
+    write(w, &schedule).await?;
+    let all = |date: NaiveDate| -> Vec<PlayerPropPrediction> {
+        players
+            .iter()
+            .flat_map(|p| (0..SYSTEMS.len()).map(move |j| prediction_row(date, p, j)))
+            .collect()
     };
-    write(w, &all(slate)).await;
-    write(w, &[coverage_row(slate, share)]).await;
-    // The night before: the same players' predictions, and what they scored.
+    let context =
+        |date: NaiveDate| -> Vec<UpcomingPlayerGameContext> { players.iter().map(|p| context_row(date, p)).collect() };
+    write(w, &context(slate)).await?;
+    write(w, &all(slate)).await?;
+    write(w, &[coverage_row(slate, share)]).await?;
+    // The night before: the same players on another game id, and what they scored.
+    let earlier = |id: &str| id.replace("056", "055");
     let before_predictions: Vec<PlayerPropPrediction> = all(before)
         .into_iter()
         .map(|p| PlayerPropPrediction {
-            game_id: p.game_id.replace("056", "055"),
-            prediction_id: p.prediction_id.replace("056", "055"),
+            game_id: earlier(&p.game_id),
+            prediction_id: earlier(&p.prediction_id),
             ..p
         })
         .collect();
-    write(w, &before_predictions).await;
-    let before_context: Vec<UpcomingPlayerGameContext> = (0..4)
-        .map(|i| context_row(before, i))
+    write(w, &before_predictions).await?;
+    let before_context: Vec<UpcomingPlayerGameContext> = context(before)
+        .into_iter()
         .map(|c| UpcomingPlayerGameContext {
-            game_id: c.game_id.replace("056", "055"),
+            game_id: earlier(&c.game_id),
             ..c
         })
         .collect();
-    write(w, &before_context).await;
-    write(w, &[coverage_row(before, 1.0)]).await;
+    write(w, &before_context).await?;
+    write(w, &[coverage_row(before, 1.0)]).await?;
     let scored = [31, 20, 22, 30];
-    let summaries: Vec<PlayerGameSummary> = (0..4).map(|i| summary_row(before, i, scored[i])).collect();
-    write(w, &summaries).await;
-    let older: Vec<PlayerGameSummary> = (0..4).map(|i| summary_row(d("2025-01-07"), i, scored[i] - 4)).collect();
-    write(w, &older).await;
+    let summaries: Vec<PlayerGameSummary> = players
+        .iter()
+        .map(|p| summary_row(before, p, scored[p.pattern]))
+        .collect();
+    write(w, &summaries).await?;
+    let older: Vec<PlayerGameSummary> = players
+        .iter()
+        .map(|p| summary_row(date(2025, 1, 7), p, scored[p.pattern] - 4))
+        .collect();
+    write(w, &older).await
 }
 
-/// Predictions of the slate (4 players × 3 systems).
+/// Predictions of the slate's named players (4 players × 3 systems).
 pub fn slate_prediction_count() -> usize {
     PLAYERS.len() * SYSTEMS.len()
 }
