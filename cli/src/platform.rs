@@ -392,15 +392,8 @@ impl LocalPlatform {
             game_date: date,
             correlation_id: correlation_id.to_string(),
         };
-        let attrs = nba_core::messages::attributes::completion(correlation_id.as_str(), "scheduler", "success", date);
-        self.clients
-            .publisher
-            .publish(
-                &self.names.topic(Topic::GradingTrigger),
-                nba_cloud::OutgoingMessage::json(&trigger, attrs),
-            )
-            .await?;
-        Ok(())
+        self.schedule(Topic::GradingTrigger, &trigger, date, correlation_id)
+            .await
     }
 
     /// Publishes `nba-phase6-export-trigger` for `date` (Cloud Scheduler's job in the cloud):
@@ -411,13 +404,22 @@ impl LocalPlatform {
             correlation_id: correlation_id.to_string(),
             reason: nba_core::messages::ExportReason::Scheduled,
         };
+        self.schedule(Topic::Phase6ExportTrigger, &trigger, date, correlation_id)
+            .await
+    }
+
+    /// Publishes a scheduler's message on `topic`.
+    async fn schedule(
+        &self,
+        topic: Topic,
+        body: &impl serde::Serialize,
+        date: NaiveDate,
+        correlation_id: &CorrelationId,
+    ) -> anyhow::Result<()> {
         let attrs = nba_core::messages::attributes::completion(correlation_id.as_str(), "scheduler", "success", date);
         self.clients
             .publisher
-            .publish(
-                &self.names.topic(Topic::Phase6ExportTrigger),
-                nba_cloud::OutgoingMessage::json(&trigger, attrs),
-            )
+            .publish(&self.names.topic(topic), nba_cloud::OutgoingMessage::json(body, attrs))
             .await?;
         Ok(())
     }

@@ -5,10 +5,7 @@
 
 use std::time::Duration;
 
-use nba_cli::LocalPlatform;
-use nba_core::CorrelationId;
 use nba_e2e::browser::Browser;
-use nba_publishing::fixture::{graded_date, seed, slate_date};
 use serde_json::Value;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -31,15 +28,7 @@ const ROWS: &str = "return document.querySelectorAll('tr[data-pick]').length";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_shows_the_days_picks_and_its_filters_change_them() {
     let dir = tempfile::tempdir().unwrap();
-    let platform = LocalPlatform::start(nba_e2e::platform_options(dir.path(), false))
-        .await
-        .unwrap();
-    seed(platform.clients.warehouse.as_ref(), 1.0, 0).await.unwrap();
-    let chain = CorrelationId::new();
-    platform.grade(graded_date(), &chain).await.unwrap();
-    platform.settle().await;
-    platform.export(slate_date(), &chain).await.unwrap();
-    platform.settle().await;
+    let (platform, _) = nba_e2e::published_slate(dir.path()).await;
     let url = platform.api_url.to_string();
     let today: Value = reqwest::get(format!("{url}v1/predictions/today.json"))
         .await

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use nba_cli::LocalPlatform;
 use nba_core::{Bucket, CorrelationId};
 use nba_e2e::schema_errors;
-use nba_publishing::fixture::{graded_date, seed, slate_date, slate_prediction_count};
+use nba_publishing::fixture::{slate_date, slate_prediction_count};
 use serde_json::Value;
 
 /// The schema of a published object, by its name.
@@ -56,9 +56,7 @@ fn raw_client() -> reqwest::Client {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_day_is_published_validated_served_and_reexported_idempotently() {
     let dir = tempfile::tempdir().unwrap();
-    let platform = LocalPlatform::start(nba_e2e::platform_options(dir.path(), false))
-        .await
-        .unwrap();
+    let (platform, chain) = nba_e2e::published_slate(dir.path()).await;
     // status.json accounts every function the platform serves to a phase (or to phase 6).
     for f in platform.functions() {
         let phased = nba_publishing::export::status::PHASES
@@ -70,13 +68,6 @@ async fn a_day_is_published_validated_served_and_reexported_idempotently() {
             f.name
         );
     }
-    seed(platform.clients.warehouse.as_ref(), 1.0, 0).await.unwrap();
-    let chain = CorrelationId::new();
-    // Grading the night before triggers its export; the scheduler exports the slate.
-    platform.grade(graded_date(), &chain).await.unwrap();
-    platform.settle().await;
-    platform.export(slate_date(), &chain).await.unwrap();
-    platform.settle().await;
     let failed: Vec<_> = platform
         .executions(&chain)
         .await

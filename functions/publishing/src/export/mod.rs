@@ -17,6 +17,7 @@ pub mod tally;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use nba_cloud::Clients;
+use nba_schemas::Table;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::OnceCell;
@@ -25,6 +26,15 @@ use crate::documents::{PredictionsDoc, Publication, ResultsDoc, StatusDoc, Syste
 use crate::error::PublishError;
 use crate::paths::DocPath;
 use crate::store::{DocumentStore, Written};
+
+/// A predicted player without an upcoming-game context: the coordinator only predicts
+/// players it has a context for, so this is a broken invariant upstream.
+pub(crate) fn no_context(player: &str, date: NaiveDate) -> PublishError {
+    PublishError::bad_row(
+        &nba_schemas::tables::prediction_output::PlayerPropPrediction::SCHEMA.qualified_name(),
+        format!("{player} is predicted on {date} but has no upcoming game context"),
+    )
+}
 
 /// Days of a player's predictions read for the player documents.
 const PLAYER_HISTORY_DAYS: i64 = 120;

@@ -51,15 +51,10 @@ pub fn player_docs(input: &PlayersInput<'_>) -> Result<Vec<PlayerDoc>, PublishEr
     };
     let mut docs = Vec::with_capacity(slate.len());
     for player in slate {
-        let ctx = context.get(player).copied().ok_or_else(|| {
-            PublishError::bad_row(
-                &PlayerPropPrediction::SCHEMA.qualified_name(),
-                format!(
-                    "{player} is predicted on {} but has no upcoming game context",
-                    input.date
-                ),
-            )
-        })?;
+        let ctx = context
+            .get(player)
+            .copied()
+            .ok_or_else(|| crate::export::no_context(player, input.date))?;
         let played = games.get(player).map(Vec::as_slice).unwrap_or_default();
         docs.push(player_doc(input, ctx, played, &predictions)?);
     }

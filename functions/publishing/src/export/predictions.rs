@@ -105,15 +105,10 @@ pub fn predictions_doc(input: &PredictionsInput<'_>) -> Result<PredictionsDoc, P
                 .push(p);
         }
         for ((game_id, player), rows) in by_player {
-            let ctx = context.get(player).copied().ok_or_else(|| {
-                PublishError::bad_row(
-                    &PlayerPropPrediction::SCHEMA.qualified_name(),
-                    format!(
-                        "{player} is predicted on {} but has no upcoming game context",
-                        input.date
-                    ),
-                )
-            })?;
+            let ctx = context
+                .get(player)
+                .copied()
+                .ok_or_else(|| crate::export::no_context(player, input.date))?;
             let entry = player_entry(ctx, &rows)?;
             systems.extend(entry.predictions.iter().map(|p| p.system_id.clone()));
             game_slot(&mut games, game_id, ctx).players.push(entry);
