@@ -81,6 +81,12 @@ enum Command {
         #[arg(long)]
         duplicate_deliveries: bool,
     },
+    /// Serve the dashboard and the API over the published documents of an earlier run
+    /// (nothing is run), until Ctrl-C.
+    Serve {
+        #[arg(long, default_value_t = 8090)]
+        port: u16,
+    },
     /// Print the execution log of a day.
     Status {
         #[arg(long)]
@@ -221,6 +227,21 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let bucket = config.names().bucket(nba_core::Bucket::Models);
             let report = nba_cli::train::train(clients.warehouse.as_ref(), clients.objects, &bucket, to).await?;
             println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { port } => {
+            let env_dir = config.env_dir();
+            anyhow::ensure!(
+                env_dir.join("warehouse.duckdb").exists(),
+                "nothing published under {} yet: run `nba run` first",
+                env_dir.display()
+            );
+            let cloud = nba_cloud::embedded::LocalCloud::open(&env_dir, Default::default())?;
+            let router = nba_publishing::api_router(&cloud.clients(), &config)?;
+            let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+            let url = format!("http://{}/", listener.local_addr()?);
+            println!("dashboard  {url}\nAPI        {url}v1/openapi.json\nserving until Ctrl-C");
+            nba_runtime::serve_on(listener, router, nba_runtime::server::shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Status { date } => {
