@@ -216,3 +216,108 @@ fn entry(e: &ProcessorExecutionLog) -> ExecutionEntry {
         message: e.error_message.clone().or_else(|| e.message.clone()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use serde_json::json;
+
+    use super::*;
+
+    fn run(function: &str, status: &str, error_class: Option<&str>, minute: u32) -> ProcessorExecutionLog {
+        ProcessorExecutionLog {
+            execution_id: format!("{function}-{minute}"),
+            function_name: function.into(),
+            trigger_event_id: "t".into(),
+            trigger_type: "cloudevent".into(),
+            event_type: None,
+            correlation_id: "c".into(),
+            inputs: json!([]),
+            status: status.into(),
+            rows_read: 0,
+            rows_written: 5,
+            rows_unchanged: 0,
+            rows_rejected: 0,
+            game_date: Some(NaiveDate::from_ymd_opt(2025, 1, 10).unwrap()),
+            run_date: NaiveDate::from_ymd_opt(2025, 1, 10).unwrap(),
+            started_at: Utc.with_ymd_and_hms(2025, 1, 10, 15, minute, 0).unwrap(),
+            duration_ms: 1500,
+            delivery_attempt: None,
+            error_class: error_class.map(str::to_string),
+            error_message: error_class.map(|c| format!("{c} failure")),
+            message: None,
+        }
+    }
+
+    fn doc(executions: &[ProcessorExecutionLog], publication: Publication) -> StatusDoc {
+        let (_, coverage) = crate::export::predictions::coverage(NaiveDate::from_ymd_opt(2025, 1, 10).unwrap(), None);
+        status_doc(&StatusInput {
+            date: NaiveDate::from_ymd_opt(2025, 1, 10).unwrap(),
+            publication,
+            coverage,
+            coverage_row: None,
+            executions,
+            quarantined: &[],
+            blocked: &[],
+            now: Utc::now(),
+        })
+    }
+
+    fn state(doc: &StatusDoc, phase: &str) -> PhaseState {
+        doc.phases.iter().find(|p| p.phase == phase).unwrap().state
+    }
+
+    #[test]
+    fn phases_are_complete_partial_failed_or_not_run_and_health_follows() {
+        let before_picks: Vec<ProcessorExecutionLog> = [
+            "workflow",
+            "raw_processor",
+            "analytics",
+            "precompute",
+            "prediction_worker",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, f)| run(f, "success", None, i as u32))
+        .collect();
+        let healthy = doc(&before_picks, Publication::Published);
+        assert_eq!(healthy.health, Health::Ok, "{:?}", healthy.alerts);
+        assert_eq!(state(&healthy, "grading"), PhaseState::NotRun);
+        assert!(healthy.missing.iter().any(|m| m.contains("not graded yet")));
+        let raw = healthy.phases.iter().find(|p| p.phase == "raw").unwrap();
+        // Freshness: the end of the phase's latest invocation.
+        assert_eq!(
+            raw.last_run_at,
+            Some(Utc.with_ymd_and_hms(2025, 1, 10, 15, 1, 1).unwrap() + Duration::milliseconds(500))
+        );
+
+        let mut retried = before_picks.clone();
+        retried.push(run("analytics", "failed", Some("transient"), 30));
+        let partial = doc(&retried, Publication::Published);
+        assert_eq!(
+            (state(&partial, "analytics"), partial.health),
+            (PhaseState::Partial, Health::Degraded)
+        );
+
+        let mut broken = before_picks.clone();
+        broken.push(run("grading", "failed", Some("internal"), 40));
+        let failing = doc(&broken, Publication::Published);
+        assert_eq!(
+            (state(&failing, "grading"), failing.health),
+            (PhaseState::Failed, Health::Failing)
+        );
+        assert!(
+            failing
+                .alerts
+                .iter()
+                .any(|a| a.severity == AlertSeverity::Critical && a.message.starts_with("grading: 1 unrecovered"))
+        );
+
+        let withheld = doc(&before_picks, Publication::Withheld);
+        assert_eq!(withheld.health, Health::Degraded);
+        assert!(withheld.missing.iter().any(|m| m.starts_with("picks withheld")));
+        let nothing = doc(&[], Publication::Published);
+        assert_eq!(nothing.health, Health::Degraded, "phases before the picks never ran");
+        assert_eq!(nothing.total_executions, 0);
+    }
+}
