@@ -19,10 +19,10 @@ DATASET ?= data/season-2024-25
 RUN_FLAGS ?=
 NBA     := $(CARGO_TARGET_DIR)/debug/nba
 
-.PHONY: run test bench build schemas fmt clippy unit duckdb clean-data help
+.PHONY: run test bench build schemas fmt clippy unit duckdb browser clean-data help
 
 help:
-	@echo "make run    - replay the bundled season's day $(DATE) through the local cloud (offline)"
+	@echo "make run    - replay the bundled season's day $(DATE) through the local cloud (offline), then serve the dashboard until Ctrl-C"
 	@echo "make test   - fmt check, clippy -D warnings, every test"
 	@echo "make bench  - benchmarks (cold start, 1,000 concurrent requests, day run)"
 	@echo "make schemas - regenerate terraform/schemas from the schema registry"
@@ -36,6 +36,10 @@ $(DUCKDB_LIB):
 	@tmp=$$(mktemp -d); cd $$tmp && npm pack --silent @duckdb/node-bindings-linux-x64@$(DUCKDB_VERSION) >/dev/null && tar xzf *.tgz && cp package/libduckdb.so $(DUCKDB_DIR)/ && rm -rf $$tmp
 	@echo "libduckdb $(DUCKDB_VERSION) installed in $(DUCKDB_DIR)"
 
+# The dashboard's browser test drives Debian's headless Chromium over WebDriver (chromedriver).
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { echo "installing chromium and chromium-driver (the dashboard's browser test)"; apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
+
 build: duckdb
 	cargo build --workspace --bins
 
@@ -48,7 +52,7 @@ fmt:
 clippy: duckdb
 	cargo clippy --workspace --all-targets -- -D warnings
 
-unit: duckdb
+unit: duckdb browser
 	cargo test --workspace --no-fail-fast
 
 test: fmt clippy unit

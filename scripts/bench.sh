@@ -5,7 +5,9 @@
 #  2. one day through the local platform (`nba run`), wall time, median of 5 cold runs;
 #  3. scrape throughput against the replay upstream (objects/s), rate limiter off;
 #  4. player name resolution: 450 names, queries issued and time;
-#  5. predictions per second: 450 players x 7 systems.
+#  5. predictions per second: 450 players x 7 systems;
+#  6. the published API on loopback: requests/s and p99 for a cached document and a
+#     filtered warehouse query.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -22,7 +24,7 @@ times=()
 for i in 1 2 3 4 5; do
   dir=$(mktemp -d)
   start=$(date +%s.%N)
-  "$target/release/nba" --data-dir "$dir" run --date 2025-01-10 --from 2025-01-10 --dataset data/season-2024-25 >/dev/null
+  "$target/release/nba" --data-dir "$dir" run --date 2025-01-10 --from 2025-01-10 --dataset data/season-2024-25 --no-serve >/dev/null
   end=$(date +%s.%N)
   times+=("$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')")
   rm -rf "$dir"
@@ -39,3 +41,6 @@ echo "== player name resolution: 450 names (one slate's props) against the seaso
 
 echo "== predictions: 450 players x 7 systems (both tree models trained first), one core"
 "$target/release/nba" bench-predict --players 450
+
+echo "== published API on loopback (release): 250-player slate, 4,000 requests per route, 16 in flight, gzip accepted"
+"$target/release/nba" bench-api --requests 4000 --concurrency 16 --players 250

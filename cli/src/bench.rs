@@ -247,3 +247,110 @@ pub fn prediction_throughput(players: usize) -> anyhow::Result<PredictionThrough
         training_seconds,
     })
 }
+
+/// Load on one API route.
+#[derive(Debug, Serialize)]
+pub struct ApiLoad {
+    pub route: String,
+    pub path: String,
+    pub requests: usize,
+    pub concurrency: usize,
+    pub ok: usize,
+    pub seconds: f64,
+    pub requests_per_second: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+/// The published API under load on loopback: a synthetic slate of `players` players ×
+/// 3 systems is seeded and exported by the real exporter into a fresh local cloud under
+/// `dir`, then `requests` GETs with `concurrency` in flight go to a cached document and
+/// to a filtered warehouse query (gzip accepted, as a browser does).
+pub async fn api_throughput(
+    dir: &std::path::Path,
+    requests: usize,
+    concurrency: usize,
+    players: usize,
+) -> anyhow::Result<Vec<ApiLoad>> {
+    use nba_publishing::fixture;
+    let config = nba_core::Config {
+        data_dir: dir.to_path_buf(),
+        ..nba_core::Config::default()
+    };
+    let cloud = nba_cloud::embedded::LocalCloud::open(&config.env_dir(), Default::default())?;
+    let clients = cloud.clients();
+    for schema in nba_schemas::registry() {
+        clients.warehouse.ensure_table(schema).await?;
+    }
+    fixture::seed(
+        clients.warehouse.as_ref(),
+        1.0,
+        players.saturating_sub(fixture::PLAYERS.len()),
+    )
+    .await?;
+    let bucket = config.names().bucket(nba_core::Bucket::Api);
+    let exporter = nba_publishing::Exporter::new(clients.clone(), bucket);
+    exporter.export(fixture::slate_date(), chrono::Utc::now()).await?;
+    let router = nba_publishing::api_router(&clients, &config)?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}/", listener.local_addr()?);
+    let server = tokio::spawn(async move { axum::serve(listener, router).await });
+    let date = fixture::slate_date();
+    let routes = [
+        ("cached document", format!("v1/predictions/{date}.json")),
+        (
+            "filtered query",
+            format!("v1/predictions?date={date}&system=moving_average"),
+        ),
+    ];
+    nba_core::tls::install_crypto_provider();
+    let http = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
+    let mut out = Vec::new();
+    for (route, path) in routes {
+        let url = format!("{base}{path}");
+        // Warm up: connections, the document cache, DuckDB's first plans.
+        load(&http, &url, concurrency * 2, concurrency).await;
+        let started = Instant::now();
+        let mut latencies = load(&http, &url, requests, concurrency).await;
+        let seconds = started.elapsed().as_secs_f64();
+        let ok = latencies.len();
+        latencies.sort_by(f64::total_cmp);
+        let at = |q: f64| {
+            latencies
+                .get(((ok as f64 * q).ceil() as usize).saturating_sub(1))
+                .copied()
+                .unwrap_or(f64::NAN)
+        };
+        out.push(ApiLoad {
+            route: route.to_string(),
+            path,
+            requests,
+            concurrency,
+            ok,
+            seconds,
+            requests_per_second: ok as f64 / seconds,
+            p50_ms: at(0.50),
+            p99_ms: at(0.99),
+            max_ms: latencies.last().copied().unwrap_or(f64::NAN),
+        });
+    }
+    server.abort();
+    Ok(out)
+}
+
+/// `requests` GETs of `url`, `concurrency` in flight; the latency (ms) of each 200.
+async fn load(http: &reqwest::Client, url: &str, requests: usize, concurrency: usize) -> Vec<f64> {
+    futures::stream::iter(0..requests)
+        .map(|_| async {
+            let started = Instant::now();
+            let response = http.get(url).send().await.ok()?;
+            let ok = response.status().is_success();
+            response.bytes().await.ok()?;
+            ok.then(|| started.elapsed().as_secs_f64() * 1000.0)
+        })
+        .buffer_unordered(concurrency.max(1))
+        .filter_map(|latency| async move { latency })
+        .collect()
+        .await
+}

@@ -128,7 +128,8 @@ impl DayReport {
 
 /// When the workflow ticks on a replayed day: the morning, two hours before the
 /// first tip (lines and props are current), and four hours after the last tip
-/// (box scores are final). A day without games stops after the morning.
+/// (box scores are final). A day without games stops after the morning. The day
+/// ends with the scheduled export of its documents (phase 6).
 pub async fn run_day(platform: &LocalPlatform, date: NaiveDate, progress: &ProgressBar) -> anyhow::Result<DayReport> {
     let started = Instant::now();
     let correlation_id = CorrelationId::new();
@@ -160,6 +161,9 @@ pub async fn run_day(platform: &LocalPlatform, date: NaiveDate, progress: &Progr
         platform.grade(date, &correlation_id).await?;
         platform.settle().await;
     }
+    progress.set_message(format!("{date} publishing the day's documents"));
+    platform.export(date, &correlation_id).await?;
+    platform.settle().await;
     progress.inc(1);
     progress.finish_and_clear();
     Ok(DayReport {

@@ -43,6 +43,9 @@ enum Command {
         /// night; days replayed before are skipped). `--from` = `--date` runs one day alone.
         #[arg(long)]
         from: Option<NaiveDate>,
+        /// Exit after the summary instead of serving the dashboard until Ctrl-C (scripts, tests).
+        #[arg(long)]
+        no_serve: bool,
     },
     /// Walk-forward evaluation of every prediction system over a date range: the
     /// season is replayed first (resumable), then each date is predicted from what was
@@ -78,6 +81,12 @@ enum Command {
         #[arg(long)]
         duplicate_deliveries: bool,
     },
+    /// Serve the dashboard and the API over the published documents of an earlier run
+    /// (nothing is run), until Ctrl-C.
+    Serve {
+        #[arg(long, default_value_t = 8090)]
+        port: u16,
+    },
     /// Print the execution log of a day.
     Status {
         #[arg(long)]
@@ -90,10 +99,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Write the BigQuery table files generated from the schema registry.
+    /// Write the BigQuery table files generated from the schema registry, and the JSON
+    /// Schemas of the published API documents.
     Schemas {
         #[arg(long, default_value = "terraform/schemas")]
         write: PathBuf,
+        /// Where the JSON Schemas of the published API documents go.
+        #[arg(long, default_value = nba_publishing::schemas::API_SCHEMA_DIR)]
+        api: PathBuf,
     },
     /// Benchmark: scrape throughput against the replay upstream (rate limiter off).
     #[command(hide = true)]
@@ -121,6 +134,17 @@ enum Command {
     #[command(hide = true)]
     BenchPredict {
         #[arg(long, default_value_t = 450)]
+        players: usize,
+    },
+    /// Benchmark: the published API on loopback (a cached document, a filtered query).
+    #[command(hide = true)]
+    BenchApi {
+        #[arg(long, default_value_t = 4000)]
+        requests: usize,
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        /// Players on the synthetic slate (3 systems each).
+        #[arg(long, default_value_t = 250)]
         players: usize,
     },
     /// Serve a season dataset in the real upstream endpoint shapes.
@@ -166,9 +190,17 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             dataset,
             duplicate_deliveries,
             from,
+            no_serve,
         } => {
             let date = date.unwrap_or_else(nba_core::time::today_et);
-            run(config, date, from, dataset, duplicate_deliveries).await
+            let options = RunOptions {
+                date,
+                from,
+                dataset,
+                duplicate_deliveries,
+                serve: !no_serve,
+            };
+            run(config, options).await
         }
         Command::Evaluate { from, to, dataset, out } => {
             let mut config = config;
@@ -197,6 +229,21 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Serve { port } => {
+            let env_dir = config.env_dir();
+            anyhow::ensure!(
+                env_dir.join("warehouse.duckdb").exists(),
+                "nothing published under {} yet: run `nba run` first",
+                env_dir.display()
+            );
+            let cloud = nba_cloud::embedded::LocalCloud::open(&env_dir, Default::default())?;
+            let router = nba_publishing::api_router(&cloud.clients(), &config)?;
+            let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+            let url = format!("http://{}/", listener.local_addr()?);
+            println!("dashboard  {url}\nAPI        {url}v1/openapi.json\nserving until Ctrl-C");
+            nba_runtime::serve_on(listener, router, nba_runtime::server::shutdown_signal()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Status { date } => {
             let warehouse = open_warehouse(&config)?;
             let rows = status::day_log(&warehouse, date).await?;
@@ -217,9 +264,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Schemas { write } => {
+        Command::Schemas { write, api } => {
             for path in nba_schemas::bigquery::write_all(&write)? {
                 println!("wrote {}", write.join(path).display());
+            }
+            for path in nba_publishing::schemas::write_all(&api)? {
+                println!("wrote {}", path.display());
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -244,6 +294,19 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::BenchPredict { players } => {
             let result = nba_cli::bench::prediction_throughput(players)?;
             println!("{}", serde_json::to_string(&result)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::BenchApi {
+            requests,
+            concurrency,
+            players,
+        } => {
+            let dir = std::env::temp_dir().join(format!("nba-bench-api-{}", std::process::id()));
+            let result = nba_cli::bench::api_throughput(&dir, requests, concurrency, players).await;
+            std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
+            for route in result? {
+                println!("{}", serde_json::to_string(&route)?);
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::ReplayServer { dataset, port } => {
@@ -327,13 +390,24 @@ async fn replay_history(
     nba_cli::backfill::backfill(platform, from, last, &progress).await
 }
 
-async fn run(
-    config: Config,
+/// What `nba run` was asked to do.
+struct RunOptions {
     date: NaiveDate,
     from: Option<NaiveDate>,
     dataset: PathBuf,
     duplicate_deliveries: bool,
-) -> anyhow::Result<ExitCode> {
+    /// Keep serving the dashboard after the summary, until Ctrl-C.
+    serve: bool,
+}
+
+async fn run(config: Config, options: RunOptions) -> anyhow::Result<ExitCode> {
+    let RunOptions {
+        date,
+        from,
+        dataset,
+        duplicate_deliveries,
+        serve,
+    } = options;
     let from = match from {
         Some(from) => from,
         None => opening_night(&dataset, date)?.unwrap_or(date),
@@ -349,18 +423,32 @@ async fn run(
         anyhow::Ok((history, report))
     }
     .await;
-    platform.shutdown().await;
-    let (history, report) = result?;
+    let (history, report) = match result {
+        Ok(done) => done,
+        Err(e) => {
+            platform.shutdown().await;
+            return Err(e);
+        }
+    };
     if !history.days_run.is_empty() || !history.days_skipped.is_empty() {
         print!("{}", history.render());
     }
     print!("{}", report.render(&data_dir));
     println!("  function logs {} (Cloud Logging JSON lines)", log_file.display());
-    Ok(if report.succeeded() && history.failures().is_empty() {
+    let code = if report.succeeded() && history.failures().is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
-    })
+    };
+    if serve {
+        let url = &platform.api_url;
+        println!("\ndashboard  {url}");
+        println!("API        {url}v1/predictions/{date}.json   {url}v1/openapi.json");
+        println!("serving until Ctrl-C (nba run --no-serve exits here)");
+        nba_runtime::server::shutdown_signal().await;
+    }
+    platform.shutdown().await;
+    Ok(code)
 }
 
 async fn evaluate(

@@ -84,6 +84,8 @@ pub struct LocalPlatform {
     pub names: Names,
     pub config: Config,
     pub replay_url: Url,
+    /// The published API and the dashboard (`/`).
+    pub api_url: Url,
     functions: BTreeMap<String, RunningFunction>,
     shutdown: watch::Sender<bool>,
     http: reqwest::Client,
@@ -95,8 +97,8 @@ pub const RAW_FINALIZE_TRIGGER: &str = "raw-processor-finalize";
 pub const RETRAIN_EVERY_DAYS: i64 = 7;
 
 /// Which topic pushes to which function, as Terraform declares the push subscriptions
-/// in the cloud (the subscription is named `{function}--{topic}`). Phase 5's own
-/// routes come from [`nba_predictions::push_routes`].
+/// in the cloud (the subscription is named `{function}--{topic}`). Phases 5 and 6
+/// declare their own ([`nba_predictions::push_routes`], [`nba_publishing::push_routes`]).
 const PUSH_ROUTES: &[(Topic, &str)] = &[
     (Topic::Phase2RawComplete, nba_analytics::ANALYTICS_FUNCTION),
     (Topic::Phase3AnalyticsComplete, nba_transitions::TRANSITIONS_FUNCTION),
@@ -154,6 +156,7 @@ impl LocalPlatform {
         all.extend(nba_transitions::functions(&clients, &config));
         all.extend(nba_predictions::functions(&clients, &config));
         all.extend(nba_grading::functions(&clients, &config));
+        all.extend(nba_publishing::functions(&clients, &config));
 
         let mut functions = BTreeMap::new();
         let serve = |name: &'static str, function: Function| {
@@ -186,12 +189,14 @@ impl LocalPlatform {
             },
         );
 
+        let api_url = serve_api(&clients, &config, shutdown.subscribe()).await?;
         let platform = LocalPlatform {
             cloud,
             clients,
             names,
             config,
             replay_url,
+            api_url,
             functions,
             shutdown,
             http: reqwest::Client::builder().timeout(Duration::from_secs(600)).build()?,
@@ -214,7 +219,11 @@ impl LocalPlatform {
         self.cloud
             .eventarc()
             .subscribe(&raw_bucket, ObjectFilter::all().excluding("quarantine/"), trigger)?;
-        for &(topic, function) in PUSH_ROUTES.iter().chain(nba_predictions::push_routes()) {
+        let routes = PUSH_ROUTES
+            .iter()
+            .chain(nba_predictions::push_routes())
+            .chain(nba_publishing::push_routes());
+        for &(topic, function) in routes {
             self.push(topic, function, policy)?;
         }
         Ok(())
@@ -384,13 +393,34 @@ impl LocalPlatform {
             game_date: date,
             correlation_id: correlation_id.to_string(),
         };
+        self.schedule(Topic::GradingTrigger, &trigger, date, correlation_id)
+            .await
+    }
+
+    /// Publishes `nba-phase6-export-trigger` for `date` (Cloud Scheduler's job in the cloud):
+    /// the day's status is published even when no batch reached the publishing gate.
+    pub async fn export(&self, date: NaiveDate, correlation_id: &CorrelationId) -> anyhow::Result<()> {
+        let trigger = nba_core::messages::ExportTrigger {
+            game_date: date,
+            correlation_id: correlation_id.to_string(),
+            reason: nba_core::messages::ExportReason::Scheduled,
+        };
+        self.schedule(Topic::Phase6ExportTrigger, &trigger, date, correlation_id)
+            .await
+    }
+
+    /// Publishes a scheduler's message on `topic`.
+    async fn schedule(
+        &self,
+        topic: Topic,
+        body: &impl serde::Serialize,
+        date: NaiveDate,
+        correlation_id: &CorrelationId,
+    ) -> anyhow::Result<()> {
         let attrs = nba_core::messages::attributes::completion(correlation_id.as_str(), "scheduler", "success", date);
         self.clients
             .publisher
-            .publish(
-                &self.names.topic(Topic::GradingTrigger),
-                nba_cloud::OutgoingMessage::json(&trigger, attrs),
-            )
+            .publish(&self.names.topic(topic), nba_cloud::OutgoingMessage::json(body, attrs))
             .await?;
         Ok(())
     }
@@ -480,6 +510,20 @@ async fn serve_function(
     tokio::spawn(async move {
         if let Err(e) = nba_runtime::server::serve_on(listener, router, wait_for(shutdown)).await {
             tracing::error!(function = %label, error = %e, "function server stopped");
+        }
+    });
+    Ok(Url::parse(&format!("http://{addr}/"))?)
+}
+
+/// The API and dashboard on a local port (a plain router: the read path writes no
+/// execution-log row per request).
+async fn serve_api(clients: &Clients, config: &Config, shutdown: watch::Receiver<bool>) -> anyhow::Result<Url> {
+    let router = nba_publishing::api_router(clients, config).context("building the API")?;
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        if let Err(e) = nba_runtime::server::serve_on(listener, router, wait_for(shutdown)).await {
+            tracing::error!(error = %e, "API server stopped");
         }
     });
     Ok(Url::parse(&format!("http://{addr}/"))?)

@@ -1,6 +1,6 @@
 //! Why grading could not finish, and how the runtime should answer it.
 
-use nba_cloud::WarehouseError;
+use nba_cloud::{PubSubError, WarehouseError};
 use nba_runtime::FunctionError;
 
 #[derive(Debug, thiserror::Error)]
@@ -12,6 +12,8 @@ pub enum GradingError {
     BadRow { table: String, reason: String },
     #[error("writing {table}: {source}")]
     Write { table: String, source: WarehouseError },
+    #[error("publishing to {topic}: {source}")]
+    Publish { topic: String, source: PubSubError },
 }
 
 impl GradingError {
@@ -28,6 +30,7 @@ impl From<GradingError> for FunctionError {
             GradingError::Read { source, .. } | GradingError::Write { source, .. } if !source.is_permanent() => {
                 FunctionError::Transient(text)
             }
+            GradingError::Publish { .. } => FunctionError::Transient(text),
             _ => FunctionError::Internal(text),
         }
     }

@@ -1,7 +1,8 @@
 //! The `grading` CloudEvent function: triggered by `nba-grading-trigger`, it grades
 //! the date's active predictions against `player_game_summary` and writes
 //! `prediction_accuracy` (one row per prediction) and `system_daily_performance`
-//! (one row per system).
+//! (one row per system), then asks phase 6 to re-export the date
+//! (`nba-phase6-export-trigger`).
 //!
 //! Idempotent by construction: both tables merge on their keys with a
 //! `data_hash` over everything but `processed_at`, and no graded value depends on
@@ -17,8 +18,10 @@ use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
 use cloudevents::Event;
 use nba_cloud::Clients;
+use nba_cloud::OutgoingMessage;
 use nba_cloud::writer::{WriteContext, WriteReport, write_rows};
-use nba_core::Names;
+use nba_core::messages::{ExportReason, ExportTrigger, attributes};
+use nba_core::{Names, Topic};
 use nba_runtime::events::pubsub_payload;
 use nba_runtime::{CloudEventFunction, FunctionError, Invocation, Outcome, RunStatus};
 use nba_schemas::Table;
@@ -126,6 +129,9 @@ impl GradingFunction {
         } else {
             RunStatus::Success
         };
+        if !day.accuracy.is_empty() {
+            self.request_export(inv, date).await?;
+        }
         let message = format!(
             "{} predictions: {} graded rows ({} written, {} unchanged), {} systems, {} pending (no actual yet), {} rejected",
             predictions.len(),
@@ -146,6 +152,24 @@ impl GradingFunction {
             message: Some(message),
             game_date: Some(date),
         })
+    }
+
+    /// Asks phase 6 to re-export the date: its results, players and system performance
+    /// changed. Sent on every grade (a re-grade that changed nothing re-exports nothing).
+    async fn request_export(&self, inv: &Invocation, date: NaiveDate) -> Result<(), GradingError> {
+        let trigger = ExportTrigger {
+            game_date: date,
+            correlation_id: inv.correlation_id.to_string(),
+            reason: ExportReason::Graded,
+        };
+        let topic = self.names.topic(Topic::Phase6ExportTrigger);
+        let attrs = attributes::completion(inv.correlation_id.as_str(), GRADING_FUNCTION, "success", date);
+        self.clients
+            .publisher
+            .publish(&topic, OutgoingMessage::json(&trigger, attrs))
+            .await
+            .map(|_| ())
+            .map_err(|source| GradingError::Publish { topic, source })
     }
 
     async fn write<T: Table>(&self, rows: &[T], ctx: &WriteContext) -> Result<WriteReport, GradingError> {

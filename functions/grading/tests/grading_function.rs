@@ -94,7 +94,7 @@ async fn rows<T: Table>(clients: &Clients) -> Vec<T> {
 #[tokio::test]
 async fn grades_a_day_per_prediction_and_per_system_and_regrading_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let (_cloud, clients) = cloud(dir.path());
+    let (cloud, clients) = cloud(dir.path());
     let d = date(2025, 1, 10);
     let ctx = WriteContext::default();
     let w = clients.warehouse.as_ref();
@@ -175,6 +175,15 @@ async fn grades_a_day_per_prediction_and_per_system_and_regrading_writes_nothing
     let zm = perf.iter().find(|p| p.system_id == "zone_matchup").unwrap();
     assert_eq!((zm.predictions, zm.wins, zm.losses), (2, 1, 1));
     assert_eq!(zm.hit_rate, Some(0.5));
+
+    // Phase 6 is asked to re-export the graded date.
+    let exports = cloud.pubsub().journal("nba-phase6-export-trigger").unwrap();
+    assert_eq!(exports.len(), 1);
+    let export: nba_core::messages::ExportTrigger = serde_json::from_slice(&exports[0].data_bytes()).unwrap();
+    assert_eq!(
+        (export.game_date, export.reason),
+        (d, nba_core::messages::ExportReason::Graded)
+    );
 
     // Re-grading the same day (a redelivery, a second trigger): nothing written.
     let again = f.call(&inv, trigger(d, "m2")).await.unwrap();

@@ -10,8 +10,9 @@
 //! 3. write the day's coverage row;
 //! 4. record the consolidation in the batch document (status complete/partial) — from
 //!    here on every other attempt is a no-op;
-//! 5. publish `nba-phase5-predictions-complete`, then mark it published (a takeover
-//!    publishes a recorded but unpublished message);
+//! 5. publish `nba-phase5-predictions-complete` (and, at or above the publishing gate,
+//!    `nba-phase6-export-trigger`), then mark it published (a takeover publishes a
+//!    recorded but unpublished message);
 //! 6. clear the batch's staging rows and release the lock.
 //!
 //! A consolidator killed before step 4 leaves its lock to expire; the takeover redoes
@@ -23,7 +24,7 @@ use chrono::{DateTime, Utc};
 use nba_cloud::OutgoingMessage;
 use nba_cloud::writer::{WriteContext, write_rows};
 use nba_core::Topic;
-use nba_core::messages::attributes;
+use nba_core::messages::{EXPORT_COVERAGE_GATE, ExportReason, ExportTrigger, attributes, batch_completeness};
 use nba_schemas::Table;
 use nba_schemas::tables::prediction_output::{PlayerPropPrediction, PredictionCoverage, PredictionStaging};
 use serde_json::json;
@@ -300,9 +301,25 @@ async fn publish(p: &Pipeline, batch: &Batch, message: &PredictionsComplete) -> 
         .publisher
         .publish(
             &p.names.topic(Topic::Phase5PredictionsComplete),
-            OutgoingMessage::json(message, attrs),
+            OutgoingMessage::json(message, attrs.clone()),
         )
         .await?;
+    // Phase 6 publishes only a batch at or above the gate; a thinner day's status is
+    // exported by the scheduler (and says what is missing).
+    if batch_completeness(message.players_predicted, message.players_expected) >= EXPORT_COVERAGE_GATE {
+        let trigger = ExportTrigger {
+            game_date: batch.game_date,
+            correlation_id: batch.correlation_id.clone(),
+            reason: ExportReason::PredictionsComplete,
+        };
+        p.clients
+            .publisher
+            .publish(
+                &p.names.topic(Topic::Phase6ExportTrigger),
+                OutgoingMessage::json(&trigger, attrs),
+            )
+            .await?;
+    }
     let generation = batch.generation;
     p.store
         .update(p.clients.state.as_ref(), &batch.key(), move |b| {

@@ -610,6 +610,11 @@ async fn concurrent_workers_complete_the_batch_and_consolidate_exactly_once() {
         "nba-phase5-predictions-complete",
         &env.journal(Topic::Phase5PredictionsComplete),
     );
+    // Full coverage clears the publishing gate: phase 6 is asked to export, once.
+    let exports: Vec<nba_core::messages::ExportTrigger> = env.messages(Topic::Phase6ExportTrigger);
+    assert_eq!(exports.len(), 1, "{exports:?}");
+    assert_eq!(exports[0].reason, nba_core::messages::ExportReason::PredictionsComplete);
+    assert_contract("nba-phase6-export-trigger", &env.journal(Topic::Phase6ExportTrigger));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -698,6 +703,10 @@ async fn a_failing_system_does_not_stop_the_others_and_coverage_alerts() {
     );
     let complete: Vec<PredictionsComplete> = env.messages(Topic::Phase5PredictionsComplete);
     assert!(complete[0].coverage_alert);
+    assert!(
+        env.journal(Topic::Phase6ExportTrigger).is_empty(),
+        "40% coverage is below the publishing gate: no export trigger"
+    );
     assert_contract("nba-prediction-ready", &env.journal(Topic::PredictionReady));
 }
 

@@ -107,6 +107,57 @@ pub struct Phase5Trigger {
     pub quality_ready_share: f64,
 }
 
+/// Share of a batch's expected players that must be predicted ([`batch_completeness`])
+/// before the day's picks are published (phase 6). Below it the published status says
+/// what is missing and no picks are presented.
+pub const EXPORT_COVERAGE_GATE: f64 = 0.8;
+
+/// How complete a prediction batch is: the share of its expected players with at least
+/// one system's prediction. (Phase 5's coverage SLO is stricter — every enabled system —
+/// and is reported next to it; a system that declines a player, as similarity does
+/// without enough similar games, leaves the batch complete.) A batch with no expected
+/// player is complete: there is nothing to withhold.
+pub fn batch_completeness(predicted_any: u64, expected: u64) -> f64 {
+    if expected == 0 {
+        1.0
+    } else {
+        (predicted_any.min(expected)) as f64 / expected as f64
+    }
+}
+
+/// Why phase 6 is asked to export a game date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportReason {
+    /// A prediction batch was consolidated at or above [`EXPORT_COVERAGE_GATE`].
+    PredictionsComplete,
+    /// The date was graded: results, players and system performance changed.
+    Graded,
+    /// A clock (Cloud Scheduler; the day runner locally): refreshes the status even when
+    /// nothing upstream crossed its gate.
+    Scheduled,
+}
+
+impl ExportReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportReason::PredictionsComplete => "predictions_complete",
+            ExportReason::Graded => "graded",
+            ExportReason::Scheduled => "scheduled",
+        }
+    }
+}
+
+/// `nba-phase6-export-trigger`: export the published JSON of a game date. Re-export is
+/// idempotent (unchanged documents are not rewritten), so any number of triggers is safe.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportTrigger {
+    pub game_date: NaiveDate,
+    pub correlation_id: String,
+    pub reason: ExportReason,
+}
+
 /// Message attributes every publisher sets.
 pub mod attributes {
     use std::collections::BTreeMap;

@@ -6,6 +6,8 @@
 // Each test binary uses only some of the helpers.
 #![allow(dead_code)]
 
+pub mod browser;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -91,4 +93,24 @@ pub fn platform_options(dir: &std::path::Path, duplicate_deliveries: bool) -> nb
         },
         ..nba_cli::PlatformOptions::replay(config, bundled_season(), duplicate_deliveries)
     }
+}
+
+/// The local platform with phase 6's fixture slate (`nba_publishing::fixture`) seeded,
+/// the night before graded and the slate exported, by the real functions over Pub/Sub
+/// push. Returns the chain's correlation id.
+pub async fn published_slate(dir: &std::path::Path) -> (nba_cli::LocalPlatform, nba_core::CorrelationId) {
+    use nba_publishing::fixture;
+    let platform = nba_cli::LocalPlatform::start(platform_options(dir, false))
+        .await
+        .unwrap();
+    fixture::seed(platform.clients.warehouse.as_ref(), 1.0, 0)
+        .await
+        .unwrap();
+    let chain = nba_core::CorrelationId::new();
+    // Grading the night before triggers its export; the scheduler exports the slate.
+    platform.grade(fixture::graded_date(), &chain).await.unwrap();
+    platform.settle().await;
+    platform.export(fixture::slate_date(), &chain).await.unwrap();
+    platform.settle().await;
+    (platform, chain)
 }
