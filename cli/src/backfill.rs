@@ -12,7 +12,7 @@ use chrono::{NaiveDate, Utc};
 use indicatif::ProgressBar;
 use serde_json::json;
 
-use crate::day::{DayReport, run_day};
+use crate::day::{DayEnd, DayReport, run_day};
 use crate::platform::LocalPlatform;
 
 pub const COLLECTION: &str = "backfill_days";
@@ -91,7 +91,7 @@ pub async fn backfill(
             continue;
         }
         progress.set_message(format!("{date}"));
-        let day = run_day(platform, date, &ProgressBar::hidden()).await?;
+        let day = run_day(platform, date, DayEnd::AfterGames, &ProgressBar::hidden()).await?;
         if day.succeeded() {
             let record = json!({
                 "correlation_id": day.correlation_id.to_string(),

@@ -128,9 +128,25 @@ impl DayReport {
 
 /// When the workflow ticks on a replayed day: the morning, two hours before the
 /// first tip (lines and props are current), and four hours after the last tip
-/// (box scores are final). A day without games stops after the morning. The day
-/// ends with the scheduled export of its documents (phase 6).
-pub async fn run_day(platform: &LocalPlatform, date: NaiveDate, progress: &ProgressBar) -> anyhow::Result<DayReport> {
+/// (box scores are final), or, with [`DayEnd::BeforeTip`], stops before the games. A day
+/// without games stops after the morning. The day ends with the scheduled export of its
+/// documents (phase 6).
+/// How far into its date a replayed day goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayEnd {
+    /// Through the night: box scores, grading, the next day's caches (history, backfill).
+    AfterGames,
+    /// Tonight as a user sees it before tip: the picks published, yesterday's results latest
+    /// (`nba run`'s last day, unless `--through-games`).
+    BeforeTip,
+}
+
+pub async fn run_day(
+    platform: &LocalPlatform,
+    date: NaiveDate,
+    end: DayEnd,
+    progress: &ProgressBar,
+) -> anyhow::Result<DayReport> {
     let started = Instant::now();
     let correlation_id = CorrelationId::new();
     let mut ticks = Vec::new();
@@ -153,6 +169,9 @@ pub async fn run_day(platform: &LocalPlatform, date: NaiveDate, progress: &Progr
             platform.settle().await;
         }
         progress.inc(1);
+        if end == DayEnd::BeforeTip {
+            return finish(platform, date, correlation_id, ticks, started, progress).await;
+        }
         let post = last_tip + chrono::Duration::hours(4);
         progress.set_message(format!("{date} after the games: box scores and game logs"));
         ticks.push((post, platform.tick(date, post, &correlation_id).await?));
@@ -161,6 +180,18 @@ pub async fn run_day(platform: &LocalPlatform, date: NaiveDate, progress: &Progr
         platform.grade(date, &correlation_id).await?;
         platform.settle().await;
     }
+    finish(platform, date, correlation_id, ticks, started, progress).await
+}
+
+/// The day's scheduled export (phase 6), then its report.
+async fn finish(
+    platform: &LocalPlatform,
+    date: NaiveDate,
+    correlation_id: CorrelationId,
+    ticks: Vec<(chrono::DateTime<chrono::Utc>, serde_json::Value)>,
+    started: Instant,
+    progress: &ProgressBar,
+) -> anyhow::Result<DayReport> {
     progress.set_message(format!("{date} publishing the day's documents"));
     platform.export(date, &correlation_id).await?;
     platform.settle().await;

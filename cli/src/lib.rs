@@ -9,5 +9,5 @@ pub mod status;
 pub mod table_print;
 pub mod train;
 
-pub use day::{DayReport, run_day};
+pub use day::{DayEnd, DayReport, run_day};
 pub use platform::{DeliveryPolicy, FunctionHook, LocalPlatform, PlatformOptions};

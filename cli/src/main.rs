@@ -46,6 +46,10 @@ enum Command {
         /// Exit after the summary instead of serving the dashboard until Ctrl-C (scripts, tests).
         #[arg(long)]
         no_serve: bool,
+        /// Run the date through its games too (box scores, grading of tonight's picks). By
+        /// default it stops before tip, as tonight looks: picks published, yesterday graded.
+        #[arg(long)]
+        through_games: bool,
     },
     /// Walk-forward evaluation of every prediction system over a date range: the
     /// season is replayed first (resumable), then each date is predicted from what was
@@ -191,6 +195,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             duplicate_deliveries,
             from,
             no_serve,
+            through_games,
         } => {
             let date = date.unwrap_or_else(nba_core::time::today_et);
             let options = RunOptions {
@@ -199,6 +204,11 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 dataset,
                 duplicate_deliveries,
                 serve: !no_serve,
+                end: if through_games {
+                    nba_cli::DayEnd::AfterGames
+                } else {
+                    nba_cli::DayEnd::BeforeTip
+                },
             };
             run(config, options).await
         }
@@ -398,6 +408,8 @@ struct RunOptions {
     duplicate_deliveries: bool,
     /// Keep serving the dashboard after the summary, until Ctrl-C.
     serve: bool,
+    /// How far into `date` the run goes.
+    end: nba_cli::DayEnd,
 }
 
 async fn run(config: Config, options: RunOptions) -> anyhow::Result<ExitCode> {
@@ -407,6 +419,7 @@ async fn run(config: Config, options: RunOptions) -> anyhow::Result<ExitCode> {
         dataset,
         duplicate_deliveries,
         serve,
+        end,
     } = options;
     let from = match from {
         Some(from) => from,
@@ -419,7 +432,7 @@ async fn run(config: Config, options: RunOptions) -> anyhow::Result<ExitCode> {
     let result = async {
         let history = replay_history(&platform, from, date).await?;
         let progress = progress_bar("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}");
-        let report = run_day(&platform, date, &progress).await?;
+        let report = run_day(&platform, date, end, &progress).await?;
         anyhow::Ok((history, report))
     }
     .await;

@@ -32,7 +32,7 @@ async fn the_dashboard_shows_the_days_picks_and_its_filters_change_them() {
     let dir = tempfile::tempdir().unwrap();
     let (platform, _) = common::published_slate(dir.path()).await;
     let url = platform.api_url.to_string();
-    let today: Value = reqwest::get(format!("{url}v1/predictions/today.json"))
+    let today: Value = http_get(format!("{url}v1/predictions/today.json"))
         .await
         .unwrap()
         .json()
@@ -141,4 +141,10 @@ async fn the_dashboard_shows_the_days_picks_and_its_filters_change_them() {
     println!("screenshot: {}", artifact.display());
     browser.quit().await;
     platform.shutdown().await;
+}
+
+/// `reqwest::get`, with the process's TLS provider installed first (see `nba_core::tls`).
+async fn http_get<U: reqwest::IntoUrl>(url: U) -> reqwest::Result<reqwest::Response> {
+    nba_core::tls::install_crypto_provider();
+    reqwest::get(url).await
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use common::{FailFirst, schema_errors};
-use nba_cli::{FunctionHook, LocalPlatform, PlatformOptions, run_day};
+use nba_cli::{DayEnd, FunctionHook, LocalPlatform, PlatformOptions, run_day};
 use nba_cloud::embedded::LocalCloud;
 use nba_cloud::ports::object_store::PutOptions;
 use nba_core::{Bucket, Topic};
@@ -68,7 +68,7 @@ fn schedule_loads(report: &nba_cli::DayReport) -> Vec<&nba_execlog::ExecutionLog
 async fn a_day_runs_the_workflow_loads_the_schedule_and_reruns_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let platform = LocalPlatform::start(options(dir.path(), false)).await.unwrap();
-    let report = run_day(&platform, date(), &hidden()).await.unwrap();
+    let report = run_day(&platform, date(), DayEnd::AfterGames, &hidden()).await.unwrap();
     assert!(report.succeeded(), "{:?}", report.failures());
     let (all, regular) = schedule_counts(&platform).await;
     assert_eq!(regular, 1230, "regular-season games");
@@ -209,7 +209,7 @@ async fn a_day_runs_the_workflow_loads_the_schedule_and_reruns_change_nothing() 
     );
 
     // A second run of the same day changes no count; the processor sees unchanged rows.
-    let again = run_day(&platform, date(), &hidden()).await.unwrap();
+    let again = run_day(&platform, date(), DayEnd::AfterGames, &hidden()).await.unwrap();
     assert!(again.succeeded(), "{:?}", again.failures());
     assert_eq!(schedule_counts(&platform).await, (all, regular));
     let loads = schedule_loads(&again);
@@ -262,7 +262,7 @@ fn files_containing(dir: &std::path::Path, needle: &[u8]) -> Vec<String> {
 async fn duplicate_deliveries_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let platform = LocalPlatform::start(options(dir.path(), true)).await.unwrap();
-    let report = run_day(&platform, date(), &hidden()).await.unwrap();
+    let report = run_day(&platform, date(), DayEnd::AfterGames, &hidden()).await.unwrap();
     assert!(report.succeeded(), "{:?}", report.failures());
     let (all, regular) = schedule_counts(&platform).await;
     assert_eq!(regular, 1230);
@@ -291,7 +291,7 @@ async fn a_processor_failing_its_first_two_deliveries_recovers_by_redelivery() {
     let platform = LocalPlatform::start_with(options(dir.path(), false), Some(hook))
         .await
         .unwrap();
-    let report = run_day(&platform, date(), &hidden()).await.unwrap();
+    let report = run_day(&platform, date(), DayEnd::AfterGames, &hidden()).await.unwrap();
     assert!(report.succeeded(), "{:?}", report.failures());
     assert_eq!(schedule_counts(&platform).await.1, 1230);
     // The schedule is the first object of the day: its first two deliveries failed.

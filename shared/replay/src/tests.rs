@@ -46,7 +46,7 @@ async fn serve_final() -> String {
 }
 
 async fn get(url: &str) -> (u16, Vec<u8>) {
-    let r = reqwest::get(url).await.unwrap();
+    let r = http_get(url).await.unwrap();
     let status = r.status().as_u16();
     (status, r.bytes().await.unwrap().to_vec())
 }
@@ -380,7 +380,7 @@ async fn odds_api_events_and_player_props_before_tip() {
     // 10:00 ET on 2024-11-15: that day's lines are up, no game has started.
     let clock = Clock::frozen(t("2024-11-15T15:00:00Z"));
     let base = serve_with(bundled(), clock.clone()).await;
-    let r = reqwest::get(format!("{base}/v4/sports/basketball_nba/events?apiKey=k"))
+    let r = http_get(format!("{base}/v4/sports/basketball_nba/events?apiKey=k"))
         .await
         .unwrap();
     let q = quota::decode_quota_headers(
@@ -408,7 +408,7 @@ async fn odds_api_events_and_player_props_before_tip() {
             "{base}/v4/sports/basketball_nba/events/{}/odds?apiKey=k&markets=player_points,player_rebounds,player_assists&regions=us",
             e.id
         );
-        let r = reqwest::get(&url).await.unwrap();
+        let r = http_get(&url).await.unwrap();
         assert_eq!(r.status(), 200);
         assert!(r.headers().contains_key("x-requests-remaining"));
         let body = r.bytes().await.unwrap();
@@ -690,7 +690,7 @@ async fn a_second_season_in_the_same_layout_works() {
     assert_eq!(body["leagueSchedule"]["seasonYear"], "2030-31");
 
     // Before tip: lines, no scores.
-    let r = reqwest::get(format!("{base}/v4/sports/basketball_nba/events?apiKey=k"))
+    let r = http_get(format!("{base}/v4/sports/basketball_nba/events?apiKey=k"))
         .await
         .unwrap();
     let events = decode_events(&r.bytes().await.unwrap()).unwrap();
@@ -816,7 +816,7 @@ fn load_errors_name_the_file_and_line() {
 #[tokio::test]
 async fn the_date_header_reads_the_simulated_clock() {
     let base = serve_with(bundled(), Clock::frozen(t("2025-01-10T23:05:09Z"))).await;
-    let response = reqwest::get(format!("{base}/__replay/clock")).await.unwrap();
+    let response = http_get(format!("{base}/__replay/clock")).await.unwrap();
     let date = response.headers()["date"].to_str().unwrap().to_string();
     assert_eq!(date, "Fri, 10 Jan 2025 23:05:09 GMT");
 }
@@ -853,4 +853,10 @@ fn opening_night_of_the_season_a_date_falls_in() {
     );
     // Before any regular-season game: none.
     assert_eq!(d.opening_night(NaiveDate::from_ymd_opt(2024, 9, 1).unwrap()), None);
+}
+
+/// `reqwest::get`, with the process's TLS provider installed first (see `nba_core::tls`).
+async fn http_get<U: reqwest::IntoUrl>(url: U) -> reqwest::Result<reqwest::Response> {
+    nba_core::tls::install_crypto_provider();
+    reqwest::get(url).await
 }

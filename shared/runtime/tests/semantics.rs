@@ -431,7 +431,9 @@ async fn shutdown_future_drains_in_flight_requests() {
         deps,
     );
     let (url, stop, server) = listen(app, Duration::from_secs(5)).await;
-    let request = tokio::spawn(async move { reqwest::get(url).await.map(|r| r.status().as_u16()) });
+    // The client is built before the clock starts: its set-up (TLS roots) is not the request.
+    let client = http_client();
+    let request = tokio::spawn(async move { client.get(url).send().await.map(|r| r.status().as_u16()) });
     tokio::time::sleep(Duration::from_millis(50)).await;
     stop.send(()).expect("server running");
     assert_eq!(request.await.expect("join").expect("completes"), 200);
@@ -451,7 +453,8 @@ async fn drain_is_bounded_by_the_drain_timeout() {
         deps,
     );
     let (url, stop, server) = listen(app, Duration::from_millis(200)).await;
-    let _request = tokio::spawn(async move { reqwest::get(url).await.map(|r| r.status().as_u16()) });
+    let client = http_client();
+    let _request = tokio::spawn(async move { client.get(url).send().await.map(|r| r.status().as_u16()) });
     tokio::time::sleep(Duration::from_millis(50)).await;
     let stopped = Instant::now();
     stop.send(()).expect("server running");
@@ -464,4 +467,10 @@ async fn drain_is_bounded_by_the_drain_timeout() {
         stopped.elapsed() >= Duration::from_millis(190),
         "stopped before the drain window"
     );
+}
+
+/// An HTTP client, with the process's TLS provider installed first (see `nba_core::tls`).
+fn http_client() -> reqwest::Client {
+    nba_core::tls::install_crypto_provider();
+    reqwest::Client::new()
 }
