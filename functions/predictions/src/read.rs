@@ -12,6 +12,7 @@ use nba_schemas::Table;
 use nba_schemas::tables::analytics::{PlayerGameSummary, UpcomingPlayerGameContext};
 use nba_schemas::tables::predictions::MlFeatureStore;
 use nba_schemas::tables::raw_odds::BettingprosPlayerProp;
+use nba_systems::ensemble::MARKET_LINE_ID;
 use nba_systems::{PastGame, RecentPerformance};
 use serde_json::{Value, json};
 
@@ -137,21 +138,24 @@ pub async fn recent_performance(
     before: NaiveDate,
 ) -> Result<BTreeMap<String, RecentPerformance>, PredictionError> {
     let from = before - TimeDelta::days(PERFORMANCE_WINDOW_DAYS);
-    let sql = "SELECT system_id, sum(mae * graded) / sum(graded) AS mae, sum(graded) AS predictions \
-               FROM nba_predictions.system_daily_performance \
-               WHERE game_date < CAST(? AS DATE) AND game_date >= CAST(? AS DATE) AND mae IS NOT NULL AND graded > 0 \
-               GROUP BY system_id";
-    let window = || vec![json!(before.to_string()), json!(from.to_string())];
-    let mut rows = query_or_empty(warehouse, sql, window()).await?;
-    // The line as a forecast over the same window (one row per graded player-game with a line):
-    // the performance ensemble weighs it like a member.
-    let line_sql = "SELECT 'market_line' AS system_id, avg(abs(actual_points - line)) AS mae, count(*) AS predictions \
-                    FROM (SELECT DISTINCT game_date, player_lookup, line, actual_points \
-                          FROM nba_predictions.prediction_accuracy \
-                          WHERE game_date < CAST(? AS DATE) AND game_date >= CAST(? AS DATE) \
-                          AND line IS NOT NULL AND actual_points IS NOT NULL AND NOT is_void) \
-                    HAVING count(*) > 0";
-    rows.extend(query_or_empty(warehouse, line_sql, window()).await?);
+    // Each system's graded record, and the line's as a forecast over the same window (one row
+    // per graded player-game with a line), which the performance ensemble weighs like a member.
+    // One query: this runs for every prediction request.
+    let sql = format!(
+        "SELECT system_id, sum(mae * graded) / sum(graded) AS mae, sum(graded) AS predictions \
+         FROM nba_predictions.system_daily_performance \
+         WHERE game_date < CAST(? AS DATE) AND game_date >= CAST(? AS DATE) AND mae IS NOT NULL AND graded > 0 \
+         GROUP BY system_id \
+         UNION ALL \
+         SELECT '{MARKET_LINE_ID}' AS system_id, avg(abs(actual_points - line)) AS mae, count(*) AS predictions \
+         FROM (SELECT DISTINCT game_date, player_lookup, line, actual_points \
+               FROM nba_predictions.prediction_accuracy \
+               WHERE game_date < CAST(? AS DATE) AND game_date >= CAST(? AS DATE) \
+               AND line IS NOT NULL AND actual_points IS NOT NULL AND NOT is_void) \
+         HAVING count(*) > 0"
+    );
+    let window = [json!(before.to_string()), json!(from.to_string())];
+    let rows = query_or_empty(warehouse, &sql, [window.clone(), window].concat()).await?;
     rows.into_iter()
         .map(|r| {
             let number = |name: &str| {

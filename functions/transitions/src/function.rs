@@ -186,8 +186,10 @@ impl TransitionsFunction {
     /// the context it wrote carries tonight's lines (its own message id + `:lines`, so a
     /// redelivery records nothing new).
     async fn lines_completion(&self, key: &TrackingKey, c: &Completion) -> Result<Option<Completion>, TransitionError> {
-        let player_context = phase3_to_4::SAME_DAY_CRITICAL[0];
-        if key.transition != Transition::Phase3To4 || key.mode != RunMode::SameDay || c.processor != player_context {
+        if key.transition != Transition::Phase3To4
+            || key.mode != RunMode::SameDay
+            || c.processor != phase3_to_4::PLAYER_CONTEXT
+        {
             return Ok(None);
         }
         if !phase3_to_4::lines_are_in(self.clients.warehouse.as_ref(), key.game_date).await? {

@@ -23,8 +23,10 @@ pub const POST_GAME: &[&str] = &[
     "team_defense_game_summary",
     "player_game_summary",
 ];
+/// The same-day processor phase 4 cannot go without, and whose completions bring the lines.
+pub const PLAYER_CONTEXT: &str = "upcoming_player_game_context";
 /// Same-day processors.
-pub const UPCOMING: &[&str] = &["upcoming_player_game_context", "upcoming_team_game_context"];
+pub const UPCOMING: &[&str] = &[PLAYER_CONTEXT, "upcoming_team_game_context"];
 /// Not a processor: the fact that the player context carries tonight's points lines, recorded
 /// by the transition itself when an `upcoming_player_game_context` completion shows them.
 pub const LINES: &str = "player_prop_lines";
@@ -33,7 +35,7 @@ pub const LINES_MIN_PERCENT: u64 = 20;
 /// How long after the first same-day completion the features are built without lines
 /// (a day whose props never come still gets its predictions, PASS/NO_LINE).
 pub const LINES_WAIT: TimeDelta = TimeDelta::hours(8);
-const SAME_DAY_EXPECTED: &[&str] = &["upcoming_player_game_context", "upcoming_team_game_context", LINES];
+const SAME_DAY_EXPECTED: &[&str] = &[PLAYER_CONTEXT, "upcoming_team_game_context", LINES];
 
 /// How long after the first completion the partial tier may fire.
 pub const TIMEOUT: TimeDelta = TimeDelta::minutes(30);
@@ -43,7 +45,7 @@ pub const TIMEOUT_MIN_PERCENT: u32 = 60;
 pub const NEXT_GAME_HORIZON_DAYS: i64 = 30;
 
 /// The processor each mode cannot go without.
-pub const SAME_DAY_CRITICAL: &[&str] = &["upcoming_player_game_context"];
+const SAME_DAY_CRITICAL: &[&str] = &[PLAYER_CONTEXT];
 const OVERNIGHT_CRITICAL: &[&str] = &["player_game_summary"];
 
 /// Both modes: all complete at once, else after [`TIMEOUT`] the critical processor
@@ -67,7 +69,7 @@ const SAME_DAY_TIERS: [Tier; 3] = [
         name: "timeout_partial",
         after: TIMEOUT,
         min_percent: TIMEOUT_MIN_PERCENT,
-        requires: &["upcoming_player_game_context", LINES],
+        requires: &[PLAYER_CONTEXT, LINES],
     },
     Tier {
         name: "without_lines",
@@ -112,23 +114,17 @@ pub fn policy(mode: RunMode) -> &'static Policy {
 /// Whether the date's player context carries lines for at least [`LINES_MIN_PERCENT`]% of
 /// its players. A missing context table is "not yet", not a fault.
 pub async fn lines_are_in(warehouse: &dyn Warehouse, date: NaiveDate) -> Result<bool, WarehouseError> {
-    let sql = "SELECT count(*) FILTER (WHERE current_line IS NOT NULL) AS lined, count(*) AS n \
-               FROM nba_analytics.upcoming_player_game_context WHERE game_date = CAST(? AS DATE)";
-    let rows = match warehouse.query(sql, vec![Value::String(date.to_string())]).await {
-        Ok(rows) => rows,
-        Err(e) if crate::quality::is_missing_table(&e) => return Ok(false),
-        Err(e) => return Err(e),
-    };
-    let get = |name: &str| {
-        rows.first()
-            .and_then(|r| r.get(name))
-            .and_then(Value::as_u64)
-            .ok_or_else(|| WarehouseError::Query {
-                reason: format!("lines count query returned no integer column {name}"),
-            })
-    };
-    let (lined, players) = (get("lined")?, get("n")?);
-    Ok(players > 0 && lined * 100 >= players * LINES_MIN_PERCENT)
+    let sql = format!(
+        "SELECT count(*) FILTER (WHERE current_line IS NOT NULL) AS lined, count(*) AS n \
+         FROM {} WHERE game_date = CAST(? AS DATE)",
+        crate::quality::PLAYERS_TABLE
+    );
+    let params = vec![Value::String(date.to_string())];
+    match crate::quality::counts(warehouse, &sql, params, &["lined", "n"]).await {
+        Ok(c) => Ok(c[1] > 0 && c[0] * 100 >= c[1] * LINES_MIN_PERCENT),
+        Err(e) if crate::quality::is_missing_table(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// The game date phase 4 should compute for: D itself same-day; overnight the next date

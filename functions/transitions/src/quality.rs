@@ -87,16 +87,31 @@ fn missing(table: &str) -> Gate {
     }
 }
 
-/// The `n` of a one-row `SELECT count(…) AS n` query. A result without it is an error, not 0:
-/// a zero would fail (or pass) the gate for a reason that is not in the data.
+/// The `n` of a one-row `SELECT count(…) AS n` query (see [`counts`]).
 pub(crate) async fn count(warehouse: &dyn Warehouse, sql: &str, params: Vec<Value>) -> Result<u64, WarehouseError> {
+    Ok(counts(warehouse, sql, params, &["n"]).await?[0])
+}
+
+/// The named integer columns of a one-row count query. A missing one is an error, not 0: a
+/// zero would pass or fail a gate for a reason that is not in the data.
+pub(crate) async fn counts(
+    warehouse: &dyn Warehouse,
+    sql: &str,
+    params: Vec<Value>,
+    columns: &[&str],
+) -> Result<Vec<u64>, WarehouseError> {
     let rows = warehouse.query(sql, params).await?;
-    rows.first()
-        .and_then(|r| r.get("n"))
-        .and_then(Value::as_u64)
-        .ok_or_else(|| WarehouseError::Query {
-            reason: format!("count query returned no integer column n: {sql}"),
+    columns
+        .iter()
+        .map(|name| {
+            rows.first()
+                .and_then(|r| r.get(*name))
+                .and_then(Value::as_u64)
+                .ok_or_else(|| WarehouseError::Query {
+                    reason: format!("count query returned no integer column {name}: {sql}"),
+                })
         })
+        .collect()
 }
 
 /// Whether a query failed because a table, its dataset or a column is absent (see

@@ -643,28 +643,27 @@ async fn same_day_features_wait_for_tonights_lines() {
     let f = env.function();
     let d = date(10);
     // Morning: both contexts are in, the props are not.
-    seed_context(env.clients.warehouse.as_ref(), d, 10, 0).await;
-    f.call(&inv(), completion(3, "upcoming_player_game_context", d, "m1"))
-        .await
-        .unwrap();
-    f.call(&inv(), completion(3, "upcoming_team_game_context", d, "m2"))
-        .await
-        .unwrap();
+    context_completions(
+        &env,
+        &f,
+        d,
+        0,
+        &[
+            ("upcoming_player_game_context", "m1"),
+            ("upcoming_team_game_context", "m2"),
+        ],
+    )
+    .await;
     assert!(env.phase4_triggers().is_empty());
     // One line in ten is not tonight's lines yet (20% are needed).
-    seed_context(env.clients.warehouse.as_ref(), d, 10, 1).await;
-    f.call(&inv(), completion(3, "upcoming_player_game_context", d, "m3"))
-        .await
-        .unwrap();
+    context_completions(&env, &f, d, 1, &[("upcoming_player_game_context", "m3")]).await;
     assert!(env.phase4_triggers().is_empty());
-    // Afternoon: the props came, the context was recomputed with them: fire, once.
-    seed_context(env.clients.warehouse.as_ref(), d, 10, 6).await;
-    f.call(&inv(), completion(3, "upcoming_player_game_context", d, "m4"))
-        .await
-        .unwrap();
-    f.call(&inv(), completion(3, "upcoming_player_game_context", d, "m4"))
-        .await
-        .unwrap();
+    // Afternoon: the props came, the context was recomputed with them: fire, once (m4 redelivered).
+    let afternoon = [
+        ("upcoming_player_game_context", "m4"),
+        ("upcoming_player_game_context", "m4"),
+    ];
+    context_completions(&env, &f, d, 6, &afternoon).await;
     let triggers = env.phase4_triggers();
     assert_eq!(triggers.len(), 1, "{triggers:?}");
     assert_eq!((triggers[0].game_date, triggers[0].mode), (d, RunMode::SameDay));
@@ -675,13 +674,17 @@ async fn a_day_whose_lines_never_come_fires_when_the_wait_runs_out() {
     let env = Env::new();
     let f = env.function();
     let d = date(10);
-    seed_context(env.clients.warehouse.as_ref(), d, 10, 0).await;
-    f.call(&inv(), completion(3, "upcoming_player_game_context", d, "m1"))
-        .await
-        .unwrap();
-    f.call(&inv(), completion(3, "upcoming_team_game_context", d, "m2"))
-        .await
-        .unwrap();
+    context_completions(
+        &env,
+        &f,
+        d,
+        0,
+        &[
+            ("upcoming_player_game_context", "m1"),
+            ("upcoming_team_game_context", "m2"),
+        ],
+    )
+    .await;
     let waiting = f.evaluate(d, t0() + TimeDelta::hours(7)).await.unwrap();
     assert_eq!(waiting[0].kind, DecisionKind::Waiting);
     assert_eq!(waiting[0].missing, ["player_prop_lines"]);
@@ -690,4 +693,19 @@ async fn a_day_whose_lines_never_come_fires_when_the_wait_runs_out() {
     assert_eq!(fired[0].kind, DecisionKind::Triggered, "{fired:?}");
     assert!(fired[0].reason.contains("without_lines"), "{fired:?}");
     assert_eq!(env.phase4_triggers().len(), 1);
+}
+
+/// The date's context with `lined` of 10 players holding a line, then these (processor,
+/// message id) completions delivered in order.
+async fn context_completions(
+    env: &Env,
+    f: &TransitionsFunction,
+    d: NaiveDate,
+    lined: usize,
+    deliveries: &[(&str, &str)],
+) {
+    seed_context(env.clients.warehouse.as_ref(), d, 10, lined).await;
+    for (processor, message_id) in deliveries {
+        f.call(&inv(), completion(3, processor, d, message_id)).await.unwrap();
+    }
 }

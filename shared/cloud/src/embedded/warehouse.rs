@@ -1061,156 +1061,59 @@ mod tests {
 }
 
 /// Cost of the small writes functions make all day (one execution-log row, one merge of a
-/// few rows): `cargo test -p nba-cloud --release small_write_costs -- --ignored --nocapture`.
+/// few rows) and of a small query: `cargo test -p nba-cloud --release small_write_costs --
+/// --ignored --nocapture`.
 #[cfg(test)]
 mod write_costs {
+    use std::future::Future;
+    use std::time::Instant;
+
     use super::*;
     use nba_schemas::Table;
     use nba_schemas::tables::orchestration::ProcessorExecutionLog;
     use nba_schemas::tables::raw::NbacSchedule;
+
+    const RUNS: usize = 200;
+
+    /// Mean milliseconds of `op(i)` over [`RUNS`] runs.
+    async fn mean_ms<F: Future<Output = ()>>(mut op: impl FnMut(usize) -> F) -> f64 {
+        let t = Instant::now();
+        for i in 0..RUNS {
+            op(i).await;
+        }
+        t.elapsed().as_secs_f64() * 1000.0 / RUNS as f64
+    }
 
     #[tokio::test]
     #[ignore = "a measurement, not a check"]
     async fn small_write_costs() {
         let dir = tempfile::tempdir().unwrap();
         let wh = DuckDbWarehouse::open(&dir.path().join("w.duckdb")).unwrap();
-        let n = 200;
-        let t = std::time::Instant::now();
-        for i in 0..n {
+        let append = mean_ms(|i| {
             let row = tests::log_row(&format!("e{i}"), "2025-01-10");
-            wh.append(ProcessorExecutionLog::SCHEMA, vec![row]).await.unwrap();
-        }
-        println!("append 1 row: {:.2} ms", t.elapsed().as_secs_f64() * 1000.0 / n as f64);
-        let t = std::time::Instant::now();
-        for i in 0..n {
-            wh.merge(NbacSchedule::SCHEMA, vec![tests::game(i, 3)]).await.unwrap();
-        }
-        println!("merge 1 row: {:.2} ms", t.elapsed().as_secs_f64() * 1000.0 / n as f64);
-        let t = std::time::Instant::now();
-        for _ in 0..n {
-            wh.query(
-                "SELECT * FROM nba_raw.nbac_schedule WHERE game_date = ?",
-                vec![serde_json::json!("2025-01-15")],
-            )
-            .await
-            .unwrap();
-        }
-        println!("query: {:.2} ms", t.elapsed().as_secs_f64() * 1000.0 / n as f64);
-        let conn = wh.conn.lock().unwrap();
-        let schema = ProcessorExecutionLog::SCHEMA;
-        let mut hint = Vec::new();
-        let values = vec![row_values(schema, tests::log_row("x", "2025-01-10"), &mut hint).unwrap()];
-        let t = std::time::Instant::now();
-        for _ in 0..n {
-            conn.execute_batch("BEGIN TRANSACTION").unwrap();
-            stage(&conn, schema, &values).unwrap();
-            conn.execute_batch("ROLLBACK").unwrap();
-        }
-        println!(
-            "stage 1 row (rolled back): {:.2} ms",
-            t.elapsed().as_secs_f64() * 1000.0 / n as f64
-        );
-        let t = std::time::Instant::now();
-        for _ in 0..n {
-            conn.execute_batch("BEGIN TRANSACTION").unwrap();
-            conn.execute_batch(&staging_table_sql(schema, STAGING)).unwrap();
-            conn.execute_batch("ROLLBACK").unwrap();
-        }
-        println!(
-            "create staging (rolled back): {:.2} ms",
-            t.elapsed().as_secs_f64() * 1000.0 / n as f64
-        );
-        let t = std::time::Instant::now();
-        for _ in 0..n {
-            conn.execute_batch("BEGIN TRANSACTION").unwrap();
-            stage(&conn, schema, &values).unwrap();
-            let table = qualified_table(schema);
-            let cols = column_list(schema, None);
-            conn.execute(
-                &format!(
-                    "INSERT INTO {table} ({cols}) SELECT {cols} FROM temp.{}",
-                    quote_ident(STAGING)
-                ),
-                [],
-            )
-            .unwrap();
-            conn.execute_batch("ROLLBACK").unwrap();
-        }
-        println!(
-            "stage + insert (rolled back): {:.2} ms",
-            t.elapsed().as_secs_f64() * 1000.0 / n as f64
-        );
-        let mut commit = std::time::Duration::ZERO;
-        let t = std::time::Instant::now();
-        for _ in 0..n {
-            conn.execute_batch("BEGIN TRANSACTION").unwrap();
-            stage(&conn, schema, &values).unwrap();
-            let table = qualified_table(schema);
-            let cols = column_list(schema, None);
-            conn.execute(
-                &format!(
-                    "INSERT INTO {table} ({cols}) SELECT {cols} FROM temp.{}",
-                    quote_ident(STAGING)
-                ),
-                [],
-            )
-            .unwrap();
-            conn.execute_batch(&format!("DROP TABLE IF EXISTS temp.{}", quote_ident(STAGING)))
-                .unwrap();
-            let c = std::time::Instant::now();
-            conn.execute_batch("COMMIT").unwrap();
-            commit += c.elapsed();
-        }
-        println!(
-            "stage + insert + commit: {:.2} ms (commit {:.2} ms)",
-            t.elapsed().as_secs_f64() * 1000.0 / n as f64,
-            commit.as_secs_f64() * 1000.0 / n as f64
-        );
-        for threads in [2, 1] {
-            conn.execute_batch(&format!("SET threads = {threads}")).unwrap();
-            let t = std::time::Instant::now();
-            for _ in 0..n {
-                conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).unwrap();
+            let wh = &wh;
+            async move {
+                wh.append(ProcessorExecutionLog::SCHEMA, vec![row]).await.unwrap();
             }
-            println!(
-                "threads={threads} SELECT 1: {:.2} ms",
-                t.elapsed().as_secs_f64() * 1000.0 / n as f64
-            );
-            let t = std::time::Instant::now();
-            for _ in 0..n {
-                select_rows(
-                    &conn,
-                    "SELECT * FROM nba_raw.nbac_schedule WHERE game_date = ?",
-                    vec![DValue::Text("2025-01-15".into())],
-                    &HashSet::new(),
-                )
-                .unwrap();
+        })
+        .await;
+        let merge = mean_ms(|i| {
+            let wh = &wh;
+            async move {
+                wh.merge(NbacSchedule::SCHEMA, vec![tests::game(i, 3)]).await.unwrap();
             }
-            println!(
-                "threads={threads} query: {:.2} ms",
-                t.elapsed().as_secs_f64() * 1000.0 / n as f64
-            );
-            let t = std::time::Instant::now();
-            for _ in 0..n {
-                conn.execute_batch("BEGIN TRANSACTION; CREATE TEMP TABLE x (a INT); DROP TABLE temp.x; COMMIT")
+        })
+        .await;
+        let query = mean_ms(|_| {
+            let wh = &wh;
+            async move {
+                let day = vec![serde_json::json!("2025-01-15")];
+                wh.query("SELECT * FROM nba_raw.nbac_schedule WHERE game_date = ?", day)
+                    .await
                     .unwrap();
             }
-            println!(
-                "threads={threads} temp DDL: {:.2} ms",
-                t.elapsed().as_secs_f64() * 1000.0 / n as f64
-            );
-            let t = std::time::Instant::now();
-            for i in 0..n {
-                conn.execute(
-                    &format!("UPDATE nba_raw.nbac_schedule SET home_score = {i} WHERE game_id = '0022400001'"),
-                    [],
-                )
-                .unwrap();
-            }
-            println!(
-                "threads={threads} 1-row update commit: {:.2} ms",
-                t.elapsed().as_secs_f64() * 1000.0 / n as f64
-            );
-        }
+        })
+        .await;
+        println!("append 1 row: {append:.2} ms; merge 1 row: {merge:.2} ms; query ({RUNS} rows): {query:.2} ms");
     }
 }
