@@ -10,13 +10,15 @@
 //! 3. write the day's coverage row;
 //! 4. record the consolidation in the batch document (status complete/partial) — from
 //!    here on every other attempt is a no-op;
-//! 5. publish `nba-phase5-predictions-complete` (and, at or above the publishing gate,
-//!    `nba-phase6-export-trigger`), then mark it published (a takeover publishes a
-//!    recorded but unpublished message);
-//! 6. clear the batch's staging rows and release the lock.
+//! 5. clear the batch's staging rows;
+//! 6. publish `nba-phase5-predictions-complete` (and, at or above the publishing gate,
+//!    `nba-phase6-export-trigger`), mark it published, release the lock.
 //!
 //! A consolidator killed before step 4 leaves its lock to expire; the takeover redoes
-//! steps 1–3 and writes the same ids, so the table has no duplicates.
+//! steps 1–3 and writes the same ids, so the table has no duplicates. Killed after
+//! step 4, it leaves a recorded but unpublished message: whoever comes next clears the
+//! staging rows and publishes it (at least once: downstream handlers are idempotent).
+//! Clearing before publishing means "published" also implies "staging cleared".
 
 use std::collections::BTreeMap;
 
@@ -124,8 +126,8 @@ async fn under_lock(p: &Pipeline, key: &str, owner: &str, partial: bool) -> Resu
         // A forced re-run moved the batch on, or someone else recorded first.
         _ => return Ok(Consolidation::AlreadyDone { republished: false }),
     }
-    publish(p, &batch, &message).await?;
     clear_staging(p, &batch).await?;
+    publish(p, &batch, &message).await?;
     Ok(Consolidation::Done(message))
 }
 
@@ -344,8 +346,8 @@ async fn republish(
     if record.published {
         return Ok(Consolidation::AlreadyDone { republished: false });
     }
-    publish(p, batch, &record.message).await?;
     clear_staging(p, batch).await?;
+    publish(p, batch, &record.message).await?;
     Ok(Consolidation::AlreadyDone { republished: true })
 }
 

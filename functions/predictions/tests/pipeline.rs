@@ -284,6 +284,20 @@ impl Env {
             .collect()
     }
 
+    /// Runs the workers while a lock held by no live consolidator keeps the last worker
+    /// from consolidating, then releases it: the batch is done and not consolidated.
+    async fn run_workers_without_consolidating(&self, batch_id: &str) {
+        let (state, locks) = (self.clients.state.as_ref(), &self.pipeline.locks);
+        let hour = Duration::from_secs(3600);
+        let held = nba_predictions::lock::acquire(state, locks, batch_id, "blocker", hour).await;
+        assert_eq!(held.unwrap(), nba_predictions::lock::Lock::Acquired);
+        self.run_workers(1).await;
+        nba_predictions::lock::release(state, locks, batch_id, "blocker")
+            .await
+            .unwrap();
+        assert!(self.batch().await.all_done());
+    }
+
     async fn batch(&self) -> Batch {
         let key = Batch::key_of(date(), RunMode::SameDay);
         self.pipeline
@@ -717,25 +731,16 @@ async fn a_failing_system_does_not_stop_the_others_and_coverage_alerts() {
 async fn a_killed_consolidator_is_taken_over_after_its_ttl_without_duplicates() {
     let env = Env::new(healthy()).await;
     let report = env.start(false).await;
-    let state = env.clients.state.as_ref();
-    // A consolidator that took the lock (short TTL) and will never finish.
-    let lock = nba_predictions::lock::acquire(
-        state,
-        &env.pipeline.locks,
-        &report.batch_id,
-        "dead-consolidator",
-        Duration::from_secs(4),
-    )
-    .await
-    .unwrap();
-    assert_eq!(lock, nba_predictions::lock::Lock::Acquired);
-    env.run_workers(1).await;
+    env.run_workers_without_consolidating(&report.batch_id).await;
     assert!(env.journal(Topic::Phase5PredictionsComplete).is_empty());
-    // It got as far as writing the predictions and the coverage, then died.
-    let batch = env.batch().await;
-    consolidate::write_outputs(&env.pipeline, &batch, false, Utc::now())
+    // A consolidator that took the lock (short TTL) and will never finish.
+    let ttl = Duration::from_secs(3);
+    let state = env.clients.state.as_ref();
+    let lock = nba_predictions::lock::acquire(state, &env.pipeline.locks, &report.batch_id, "dead-consolidator", ttl)
         .await
         .unwrap();
+    let acquired_at = tokio::time::Instant::now();
+    assert_eq!(lock, nba_predictions::lock::Lock::Acquired);
     // While its lock lives, a ready message is answered "retry later".
     let ready = env.journal(Topic::PredictionReady)[0].clone();
     let held = env
@@ -743,7 +748,12 @@ async fn a_killed_consolidator_is_taken_over_after_its_ttl_without_duplicates() 
         .call(&inv(), event_of(Topic::PredictionReady, &ready))
         .await;
     assert!(matches!(held, Err(FunctionError::Transient(_))), "{held:?}");
-    tokio::time::sleep(Duration::from_millis(4200)).await;
+    // It got as far as writing the predictions and the coverage, then died.
+    let batch = env.batch().await;
+    consolidate::write_outputs(&env.pipeline, &batch, false, Utc::now())
+        .await
+        .unwrap();
+    tokio::time::sleep_until(acquired_at + ttl + Duration::from_millis(200)).await;
     let took_over = env
         .consolidator()
         .call(&inv(), event_of(Topic::PredictionReady, &ready))
@@ -763,6 +773,44 @@ async fn a_killed_consolidator_is_taken_over_after_its_ttl_without_duplicates() 
         .await
         .unwrap();
     assert_eq!(later.status, RunStatus::Skipped);
+}
+
+/// A consolidation aborted at arbitrary points (the task dropped at whichever await it
+/// was in, as a killed instance would stop) is finished by the next attempt once the
+/// lock's TTL has passed: the same rows, no duplicates, the completion published.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_consolidation_aborted_anywhere_is_finished_by_the_next_attempt() {
+    let settings = Settings {
+        lock_ttl: Duration::from_millis(600),
+        ..Settings::default()
+    };
+    for abort_after_ms in [0u64, 5, 25, 100, 300] {
+        let env = Env::with_settings(healthy(), settings.clone()).await;
+        let report = env.start(false).await;
+        env.run_workers_without_consolidating(&report.batch_id).await;
+        let key = env.batch().await.key();
+        let pipeline = env.pipeline.clone();
+        let victim = tokio::spawn(async move { consolidate::run(&pipeline, &key, "victim", false).await });
+        tokio::time::sleep(Duration::from_millis(abort_after_ms)).await;
+        victim.abort();
+        let finished_by_victim = matches!(victim.await, Ok(Ok(Consolidation::Done(_))));
+        tokio::time::sleep(settings.lock_ttl + Duration::from_millis(100)).await;
+        let ready = env.journal(Topic::PredictionReady)[0].clone();
+        let next = env
+            .consolidator()
+            .call(&inv(), event_of(Topic::PredictionReady, &ready))
+            .await
+            .unwrap_or_else(|e| panic!("abort after {abort_after_ms} ms: {e:?}"));
+        let what = format!("abort after {abort_after_ms} ms (victim finished: {finished_by_victim}): {next:?}");
+        assert!(matches!(next.status, RunStatus::Success | RunStatus::Skipped), "{what}");
+        assert!(!env.journal(Topic::Phase5PredictionsComplete).is_empty(), "{what}");
+        assert!(env.batch().await.consolidation.is_some_and(|r| r.published), "{what}");
+        assert_eq!(env.duplicate_actives().await, 0, "{what}");
+        let active = "SELECT count(*) AS n FROM nba_predictions.player_prop_predictions WHERE is_active";
+        assert_eq!(env.count(active).await, 60, "{what}");
+        let staged = "SELECT count(*) AS n FROM nba_predictions.prediction_staging";
+        assert_eq!(env.count(staged).await, 0, "{what}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -12,14 +12,18 @@
 //!   against the same mean before tonight: `exp(−|Δ| / 4)`; 0 when there were none.
 //!
 //! Games with similarity ≥ 0.5 are similar; the prediction is the similarity-weighted
-//! mean points of the 15 most similar. Fewer than 5 similar games is
+//! mean points of the 15 most similar. When fewer than 5 clear that bar (a player on a
+//! back-to-back away from home whose form just moved), the 5 nearest games are used
+//! instead — still weighted by similarity, flagged as `relaxed_neighbours` and with
+//! confidence scaled down by how similar they are. A player with fewer than 5 played
+//! games, or whose nearest games share nothing with tonight (similarity 0), is
 //! [`SystemError::NotEnoughHistory`]: a mean of two games is not a prediction.
 
 use crate::confidence::{self, mean, round2, round3};
 use crate::{PastGame, PredictionInput, PredictionSystem, SystemError, SystemPrediction};
 
 pub const SYSTEM_ID: &str = "similarity";
-pub const VERSION: &str = "sim-1";
+pub const VERSION: &str = "sim-2";
 
 pub const WEIGHT_OPPONENT: f64 = 0.25;
 pub const WEIGHT_REST: f64 = 0.25;
@@ -102,25 +106,59 @@ pub fn similarity(ctx: &Context, game: &PastGame, form: Option<f64>) -> f64 {
         + WEIGHT_FORM * form
 }
 
-/// The similar games as (similarity, points, same opponent), most similar first, at most [`TOP_K`].
-pub fn similar_games(input: &PredictionInput) -> Vec<(f64, f64, bool)> {
+/// One past game as the prediction sees it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Neighbour {
+    pub similarity: f64,
+    pub points: f64,
+    pub same_opponent: bool,
+}
+
+/// The games a prediction is made from, and whether the bar had to be lowered to find them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Neighbours {
+    pub games: Vec<Neighbour>,
+    /// True when fewer than [`MIN_SIMILAR_GAMES`] cleared [`MIN_SIMILARITY`] and the
+    /// nearest games were taken instead.
+    pub relaxed: bool,
+}
+
+/// Every played game before the date, most similar first; among equals the most
+/// recent first.
+fn ranked_games(input: &PredictionInput) -> Vec<Neighbour> {
     let played = input.played_before();
     let points: Vec<f64> = played.iter().filter_map(|g| g.played_points()).collect();
     let ctx = context(input, &played, &points);
-    let mut similar: Vec<(f64, f64, bool)> = played
+    let mut ranked: Vec<Neighbour> = played
         .iter()
         .enumerate()
-        .map(|(i, g)| {
-            let s = similarity(&ctx, g, form_before(&points, i));
-            (s, points[i], g.opponent_tricode == ctx.opponent)
+        .map(|(i, g)| Neighbour {
+            similarity: similarity(&ctx, g, form_before(&points, i)),
+            points: points[i],
+            same_opponent: g.opponent_tricode == ctx.opponent,
         })
-        .filter(|(s, ..)| *s >= MIN_SIMILARITY)
         .collect();
-    // Most similar first; among equals the most recent (later index) first: stable sort on reversed order.
-    similar.reverse();
-    similar.sort_by(|a, b| b.0.total_cmp(&a.0));
-    similar.truncate(TOP_K);
-    similar
+    // Stable sort on the reversed (newest-first) order keeps the most recent first among equals.
+    ranked.reverse();
+    ranked.sort_by(|a, b| b.similarity.total_cmp(&a.similarity));
+    ranked
+}
+
+/// The games to predict from: up to [`TOP_K`] with similarity ≥ [`MIN_SIMILARITY`];
+/// when fewer than [`MIN_SIMILAR_GAMES`] qualify, the [`MIN_SIMILAR_GAMES`] nearest
+/// games with any similarity at all.
+pub fn neighbours(input: &PredictionInput) -> Neighbours {
+    let ranked = ranked_games(input);
+    let similar = ranked.iter().take_while(|n| n.similarity >= MIN_SIMILARITY).take(TOP_K);
+    let games: Vec<Neighbour> = similar.copied().collect();
+    if games.len() >= MIN_SIMILAR_GAMES {
+        return Neighbours { games, relaxed: false };
+    }
+    let nearest = ranked.iter().take_while(|n| n.similarity > 0.0).take(MIN_SIMILAR_GAMES);
+    Neighbours {
+        games: nearest.copied().collect(),
+        relaxed: true,
+    }
 }
 
 impl PredictionSystem for Similarity {
@@ -133,29 +171,33 @@ impl PredictionSystem for Similarity {
     }
 
     fn predict(&self, input: &PredictionInput) -> Result<SystemPrediction, SystemError> {
-        let similar = similar_games(input);
-        if similar.len() < MIN_SIMILAR_GAMES {
+        let Neighbours { games, relaxed } = neighbours(input);
+        if games.len() < MIN_SIMILAR_GAMES {
             return Err(SystemError::NotEnoughHistory {
                 needed: MIN_SIMILAR_GAMES,
-                have: similar.len(),
+                have: games.len(),
             });
         }
-        let weight: f64 = similar.iter().map(|(s, ..)| s).sum();
-        let predicted = similar.iter().map(|(s, p, _)| s * p).sum::<f64>() / weight;
-        let n = similar.len();
+        let weight: f64 = games.iter().map(|n| n.similarity).sum();
+        let predicted = games.iter().map(|n| n.similarity * n.points).sum::<f64>() / weight;
+        let n = games.len();
+        let mean_similarity = weight / n as f64;
+        // Fewer matches, or matches that needed a lowered bar, deserve less trust.
         let matches = 0.6 + 0.4 * (n as f64 / TOP_K as f64);
+        let closeness = if relaxed { mean_similarity / MIN_SIMILARITY } else { 1.0 };
         Ok(SystemPrediction {
             system_id: SYSTEM_ID.into(),
             system_version: VERSION.into(),
             predicted_points: round2(predicted),
-            confidence: round3(confidence::heuristic(input, CONFIDENCE_CEILING) * matches),
+            confidence: round3(confidence::heuristic(input, CONFIDENCE_CEILING) * matches * closeness.min(1.0)),
             factors: vec![
                 ("similar_games".into(), n as f64),
-                ("mean_similarity".into(), round3(weight / n as f64)),
+                ("mean_similarity".into(), round3(mean_similarity)),
                 (
                     "same_opponent_games".into(),
-                    similar.iter().filter(|(.., same)| *same).count() as f64,
+                    games.iter().filter(|g| g.same_opponent).count() as f64,
                 ),
+                ("relaxed_neighbours".into(), f64::from(u8::from(relaxed))),
             ],
         })
     }
@@ -211,9 +253,23 @@ mod tests {
     }
 
     #[test]
-    fn fewer_than_five_similar_games_is_not_enough_history() {
+    fn fewer_than_five_similar_games_falls_back_to_the_nearest_five() {
         let mut i = split_history();
-        i.history.truncate(7); // 4 BOS home games left
+        i.history.truncate(7); // 4 BOS home games clear the bar, 3 NYK away back-to-backs do not
+        let p = Similarity.predict(&i).unwrap();
+        assert_eq!(p.factors[0], ("similar_games".into(), 5.0));
+        assert_eq!(p.factors[3], ("relaxed_neighbours".into(), 1.0));
+        // Four 30-point games and the nearest 10-point game, weighted: between the two, near 30.
+        assert!(p.predicted_points > 20.0 && p.predicted_points < 30.0, "{p:?}");
+        let strict = Similarity.predict(&split_history()).unwrap();
+        assert_eq!(strict.factors[3], ("relaxed_neighbours".into(), 0.0));
+        assert!(p.confidence < strict.confidence, "{p:?} vs {strict:?}");
+    }
+
+    #[test]
+    fn fewer_than_five_played_games_is_not_enough_history() {
+        let mut i = split_history();
+        i.history.truncate(4);
         assert_eq!(
             Similarity.predict(&i).unwrap_err(),
             SystemError::NotEnoughHistory { needed: 5, have: 4 }
