@@ -7,6 +7,7 @@ pub mod day;
 pub mod platform;
 pub mod status;
 pub mod table_print;
+pub mod trace;
 pub mod train;
 
 pub use day::{DayEnd, DayReport, run_day};

@@ -7,7 +7,7 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use nba_cli::{LocalPlatform, PlatformOptions, run_day, status, table_print};
+use nba_cli::{LocalPlatform, PlatformOptions, run_day, status, table_print, trace};
 use nba_cloud::Warehouse;
 use nba_cloud::embedded::DuckDbWarehouse;
 use nba_core::Config;
@@ -93,6 +93,13 @@ enum Command {
     },
     /// Print the execution log of a day.
     Status {
+        #[arg(long)]
+        date: NaiveDate,
+    },
+    /// Print a day's chain from the execution log: every function its correlation id went
+    /// through, from the first workflow tick to the published JSON (exit 1 when a link is
+    /// missing or a run about the day started a chain of its own).
+    Trace {
         #[arg(long)]
         date: NaiveDate,
     },
@@ -261,6 +268,16 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let transitions = status::transition_log(&warehouse, date).await?;
             print!("\n{}", status::render_transitions(date, &transitions));
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Trace { date } => {
+            let warehouse = open_warehouse(&config)?;
+            let t = trace::trace(&warehouse, date).await?;
+            print!("{}", trace::render(&t));
+            Ok(if t.is_complete() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Command::Query { sql, json } => {
             let warehouse = open_warehouse(&config)?;

@@ -8,7 +8,9 @@
 //! 2. the CloudEvent extension `correlationid`;
 //! 3. the Pub/Sub message attribute `correlation_id`;
 //! 4. for Cloud Storage events, the object's `metadata.correlation_id`;
-//! 5. else a new id (this invocation starts a chain).
+//! 5. for HTTP functions, a JSON body's `message.attributes.correlation_id` (a Pub/Sub push
+//!    to an HTTP endpoint, such as the prediction coordinator's) or top-level `correlation_id`;
+//! 6. else a new id (this invocation starts a chain).
 //!
 //! The trace id comes from W3C `traceparent`, then `X-Cloud-Trace-Context`, then a
 //! `traceparent` CloudEvent extension (Eventarc's binary mode sends `ce-traceparent`).
@@ -53,6 +55,22 @@ pub fn correlation_from_event(event: &Event) -> Option<CorrelationId> {
         return json_str(data, &["metadata", CorrelationId::ATTRIBUTE]).map(CorrelationId);
     }
     None
+}
+
+/// Bodies larger than this are not parsed for a correlation id (HTTP functions take
+/// small JSON requests; a large body is the function's business, not the runtime's).
+const MAX_CORRELATION_BODY: usize = 64 * 1024;
+
+/// Correlation id in an HTTP function's JSON body: a Pub/Sub push envelope's message
+/// attribute, else a top-level `correlation_id` (a direct `POST /start`).
+pub fn correlation_from_http_body(body: &[u8]) -> Option<CorrelationId> {
+    if body.is_empty() || body.len() > MAX_CORRELATION_BODY || body.first() != Some(&b'{') {
+        return None;
+    }
+    let value: Value = serde_json::from_slice(body).ok()?;
+    json_str(&value, &["message", "attributes", CorrelationId::ATTRIBUTE])
+        .or_else(|| json_str(&value, &[CorrelationId::ATTRIBUTE]))
+        .map(CorrelationId)
 }
 
 /// Correlation id carried by a legacy event (Pub/Sub attribute or object metadata).
@@ -186,5 +204,17 @@ mod tests {
                 .expect("h"),
         );
         assert_eq!(trace_from_headers(&h), Some("4bf92f3577b34da6a3ce929d0e0e4736".into()));
+    }
+
+    #[test]
+    fn http_bodies_carry_the_correlation_of_a_push_or_a_start_request() {
+        let push = json!({"message": {"data": "e30=", "attributes": {"correlation_id": "chain"}}, "subscription": "s"});
+        let push = serde_json::to_vec(&push).unwrap();
+        assert_eq!(correlation_from_http_body(&push), Some(CorrelationId("chain".into())));
+        let start = br#"{"game_date": "2025-01-10", "correlation_id": "direct"}"#;
+        assert_eq!(correlation_from_http_body(start), Some(CorrelationId("direct".into())));
+        for body in [&b""[..], b"not json", b"{\"correlation_id\": \"  \"}", b"[1]"] {
+            assert_eq!(correlation_from_http_body(body), None);
+        }
     }
 }

@@ -341,7 +341,9 @@ async fn dispatch(state: Arc<AppState>, parts: Parts, body: Bytes, execution_id:
                 &state,
                 execution_id,
                 request_id,
-                header_correlation.unwrap_or_default(),
+                header_correlation
+                    .or_else(|| context::correlation_from_http_body(&body))
+                    .unwrap_or_default(),
                 header_trace,
             );
             let run = InvocationRun::start(
