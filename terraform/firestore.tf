@@ -19,10 +19,13 @@ resource "google_firestore_database" "main" {
 }
 
 resource "google_firestore_field" "ttl" {
-  for_each = toset(local.collection_ids)
+  for_each = toset(concat(
+    [for id in local.collection_ids : "${local.env}_${id}"],
+    var.create_firestore_database ? local.unprefixed_collection_ids : [],
+  ))
 
   database   = "(default)"
-  collection = "${local.env}_${each.value}"
+  collection = each.value
   field      = "expires_at"
 
   # The TTL field is never queried: no single-field index.
