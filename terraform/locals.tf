@@ -68,7 +68,8 @@ locals {
   raw_finalize_dlq_topic = "${local.buckets.raw}-finalize-dlq"
 
   # One Cloud Run service per registered function (FUNCTION_TARGET), grouped by binary.
-  # Sizing: estimates from local measurements (see terraform/README.md "Sizing").
+  # Sizing: estimates from local measurements (see terraform/README.md "Sizing"): an idle
+  # function holds ~47 MB; a whole day through every phase in one process peaked at 285 MiB.
   #   timeout      request timeout in seconds (Cloud Run); the function's own timeout
   #                (NBA_TIMEOUT_FUNCTION_SECS) is 30 s shorter so it logs its own failure.
   #   concurrency  requests per instance.
@@ -101,27 +102,27 @@ locals {
       ingress = "INGRESS_TRAFFIC_INTERNAL_ONLY"
     }
     precompute = {
-      binary  = "nba-precompute", sa = "precompute", cpu = "2", memory = "2Gi"
+      binary  = "nba-precompute", sa = "precompute", cpu = "1", memory = "1Gi"
       min     = 0, max = 3, concurrency = 1, timeout = 900
       ingress = "INGRESS_TRAFFIC_INTERNAL_ONLY"
     }
     prediction_coordinator = {
-      binary  = "nba-predictions", sa = "coordinator", cpu = "1", memory = "1Gi"
+      binary  = "nba-predictions", sa = "coordinator", cpu = "1", memory = "512Mi"
       min     = 0, max = 2, concurrency = 1, timeout = 600
       ingress = "INGRESS_TRAFFIC_INTERNAL_ONLY"
     }
     prediction_worker = {
-      binary  = "nba-predictions", sa = "worker", cpu = "1", memory = "1Gi"
+      binary  = "nba-predictions", sa = "worker", cpu = "1", memory = "512Mi"
       min     = 0, max = 20, concurrency = 8, timeout = 300
       ingress = "INGRESS_TRAFFIC_INTERNAL_ONLY"
     }
     prediction_consolidator = {
-      binary  = "nba-predictions", sa = "consolidator", cpu = "1", memory = "1Gi"
+      binary  = "nba-predictions", sa = "consolidator", cpu = "1", memory = "512Mi"
       min     = 0, max = 3, concurrency = 4, timeout = 600
       ingress = "INGRESS_TRAFFIC_INTERNAL_ONLY"
     }
     grading = {
-      binary  = "nba-grading", sa = "grading", cpu = "1", memory = "1Gi"
+      binary  = "nba-grading", sa = "grading", cpu = "1", memory = "512Mi"
       min     = 0, max = 2, concurrency = 1, timeout = 600
       ingress = "INGRESS_TRAFFIC_INTERNAL_ONLY"
     }

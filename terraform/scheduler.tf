@@ -67,7 +67,6 @@ resource "google_workflows_workflow" "clock" {
     NBA_WORKFLOW_URL = google_cloud_run_v2_service.function["workflow"].uri
   }
 
-  deletion_protection = false
 
   depends_on = [google_project_service.enabled]
 }
