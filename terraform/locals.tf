@@ -157,14 +157,15 @@ locals {
 
   # Topics each function publishes on (least privilege: publisher on these topics only).
   publishes = {
-    scrapers                = ["nba-phase1-scrapers-complete"]
-    workflow                = []
-    raw_processor           = ["nba-phase2-raw-complete"]
-    analytics               = ["nba-phase3-analytics-complete"]
-    transitions             = ["nba-phase4-trigger", "nba-phase5-trigger"]
-    precompute              = ["nba-phase4-precompute-complete"]
-    prediction_coordinator  = ["nba-prediction-request"]
-    prediction_worker       = ["nba-prediction-ready"]
+    scrapers      = ["nba-phase1-scrapers-complete"]
+    workflow      = []
+    raw_processor = ["nba-phase2-raw-complete"]
+    analytics     = ["nba-phase3-analytics-complete"]
+    transitions   = ["nba-phase4-trigger", "nba-phase5-trigger"]
+    precompute    = ["nba-phase4-precompute-complete"]
+    # The coordinator (an empty batch) and a worker (the last player) may consolidate too.
+    prediction_coordinator  = ["nba-prediction-request", "nba-phase5-predictions-complete", "nba-phase6-export-trigger"]
+    prediction_worker       = ["nba-prediction-ready", "nba-phase5-predictions-complete", "nba-phase6-export-trigger"]
     prediction_consolidator = ["nba-phase5-predictions-complete", "nba-phase6-export-trigger"]
     grading                 = ["nba-phase6-export-trigger"]
     publishing_export       = []

@@ -86,9 +86,10 @@ resource "google_cloud_run_v2_service" "function" {
         }
       }
 
-      # API keys, from Secret Manager, only where they are sent.
+      # API keys, from Secret Manager, only where they are sent, once they have a value
+      # (var.mounted_api_keys); a scraper whose key is absent fails on its own.
       dynamic "env" {
-        for_each = each.key == "scrapers" ? local.secrets : {}
+        for_each = each.key == "scrapers" ? { for k, v in local.secrets : k => v if contains(var.mounted_api_keys, k) } : {}
         content {
           name = env.key
           value_source {
