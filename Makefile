@@ -85,16 +85,16 @@ TF_ARGS = -input=false -var project=$(PROJECT) -var region=$(REGION) -var enviro
 
 .PHONY: terraform-check terraform-tools tf-init plan deploy images
 
+# tf_venv,<dir>,<import check>,<packages>: (re)creates the venv when the import fails.
 define tf_venv
-	@python3 -m venv $(1) 2>/dev/null || { rm -rf $(1); echo "installing python3-venv"; apt-get update -qq && apt-get install -y -qq python3-venv && python3 -m venv $(1); }
-	@echo "installing $(2) into $(1)"; $(1)/bin/pip install -q --disable-pip-version-check $(2)
+	@$(1)/bin/python -c '$(2)' 2>/dev/null || { \
+	  python3 -m venv $(1) 2>/dev/null || { rm -rf $(1); echo "installing python3-venv"; apt-get update -qq && apt-get install -y -qq python3-venv && python3 -m venv $(1); }; \
+	  echo "installing $(3) into $(1)"; $(1)/bin/pip install -q --disable-pip-version-check $(3); }
 endef
 
-$(TF_PYTHON):
-	$(call tf_venv,$(TF_VENV)/hcl,python-hcl2)
-$(TF_CHECKOV):
-	$(call tf_venv,$(TF_VENV)/checkov,checkov)
-terraform-tools: $(TF_PYTHON) $(TF_CHECKOV)
+terraform-tools:
+	$(call tf_venv,$(TF_VENV)/hcl,import hcl2.api; import yaml,python-hcl2 pyyaml)
+	$(call tf_venv,$(TF_VENV)/checkov,import checkov,checkov)
 
 # The Terraform parses, matches the code (tables, topics, routes, functions, collections,
 # secrets), is formatted, and checkov finds nothing that is not skipped inline with a reason.

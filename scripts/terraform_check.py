@@ -22,6 +22,8 @@ Checks:
   state      Firestore TTL collections equal the collections the code uses; secrets equal
              the API-key variables the scrapers read
   views      every table a view reads exists
+  clock      the clock workflow parses, its jobs are the scheduler jobs, its jumps, calls and
+             environment variables resolve
   fmt        terraform fmt -check -recursive
   checkov    no failed check; every inline skip gives a reason
 """
@@ -470,6 +472,58 @@ def check_views(tf: Terraform) -> None:
     ok("views", f"{len(views)} views read declared tables")
 
 
+def check_clock(tf: Terraform) -> None:
+    """The clock workflow: its jobs are the scheduler's, its jumps and calls resolve, and the
+    variables it reads are the ones Terraform gives it."""
+    try:
+        import yaml
+    except ImportError:
+        fail("clock", "PyYAML is not installed in the check venv")
+        return
+    path = TF / "workflows" / "clock.yaml"
+    try:
+        doc = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as e:
+        fail("clock", f"{path.relative_to(ROOT)}: {e}")
+        return
+    text = path.read_text()
+    problems = []
+    for name, sub in doc.items():
+        steps = sub.get("steps", [])
+
+        def walk(steps, names):
+            for step in steps:
+                (sname, body), = step.items()
+                names.add(sname)
+                if isinstance(body, dict):
+                    for key in ("steps",):
+                        if key in body:
+                            walk(body[key], names)
+                    for cond in body.get("switch", []) or []:
+                        if "steps" in cond:
+                            walk(cond["steps"], names)
+            return names
+
+        names = walk(steps, set())
+        for target in re.findall(r"next:\s*(\w+)", yaml.safe_dump(sub)):
+            if target not in names and target not in ("end", "continue", "break"):
+                problems.append(f"{name}: next: {target} is not a step")
+    for call in set(re.findall(r"call:\s*([\w.]+)", text)):
+        if "." not in call and call not in doc:
+            problems.append(f"call: {call} is not a subworkflow")
+    jobs = set(re.findall(r'args\.job == "(\w+)"', text))
+    expect_equal("clock", "scheduler jobs vs the clock's jobs", set((tf.local("clock_jobs") or {}).keys()), jobs)
+    wf = tf.resource("google_workflows_workflow", "clock")
+    given = set((block(wf, "user_env_vars") or wf.get("user_env_vars") or {}).keys())
+    read = set(re.findall(r'sys\.get_env\("(NBA_\w+)"\)', text))
+    if read - given:
+        problems.append(f"reads {sorted(read - given)} which user_env_vars does not set")
+    for p in problems:
+        fail("clock", p)
+    if not problems:
+        ok("clock", f"workflows/clock.yaml parses; jumps, calls and its {len(read)} variables resolve")
+
+
 def check_fmt() -> None:
     terraform = shutil.which("terraform")
     if not terraform:
@@ -542,6 +596,7 @@ def main() -> int:
     check_topic_references(tf, topics)
     check_state(tf, consts)
     check_views(tf)
+    check_clock(tf)
     check_fmt()
     check_checkov(tf, args.checkov)
 

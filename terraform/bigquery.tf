@@ -50,9 +50,11 @@ resource "google_bigquery_table" "table" {
   dataset_id          = google_bigquery_dataset.dataset[each.value.dataset].dataset_id
   table_id            = each.value.table
   description         = each.value.description
-  schema              = jsonencode(each.value.schema)
   clustering          = length(each.value.clustering) > 0 ? each.value.clustering : null
   deletion_protection = var.deletion_protection
+
+  # Empty descriptions are left out: BigQuery does not store them (no perpetual diff).
+  schema = jsonencode([for c in each.value.schema : { for k, v in c : k => v if v != "" }])
 
   require_partition_filter = each.value.time_partitioning_field == null ? null : each.value.require_partition_filter
 
