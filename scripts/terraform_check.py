@@ -24,6 +24,8 @@ Checks:
   views      every table a view reads exists
   clock      the clock workflow parses, its jobs are the scheduler jobs, its jumps, calls and
              environment variables resolve
+  provider   every argument and nested block exists in the google provider's schema (the
+             offline stand-in for `terraform validate`)
   fmt        terraform fmt -check -recursive
   checkov    no failed check; every inline skip gives a reason
 """
@@ -39,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,6 +90,7 @@ class Terraform:
     def __init__(self) -> None:
         self.locals: dict = {}
         self.resources: dict[tuple[str, str], dict] = {}
+        self.data: dict[tuple[str, str], dict] = {}
         self.sources: dict[str, str] = {}
 
     def load(self, hcl2) -> None:
@@ -108,10 +112,11 @@ class Terraform:
                     if k in self.locals:
                         fail("parse", f"{rel}: local.{k} is defined twice")
                     self.locals[k] = v
-            for block in doc.get("resource", []):
-                for rtype, named in block.items():
-                    for name, body in named.items():
-                        self.resources[(rtype, name)] = body
+            for kind, store in (("resource", self.resources), ("data", self.data)):
+                for block in doc.get(kind, []):
+                    for rtype, named in block.items():
+                        for name, body in named.items():
+                            store[(rtype, name)] = body
         ok("parse", f"{len(files)} files, {len(self.resources)} resource blocks, {len(self.locals)} locals")
 
     def resource(self, rtype: str, name: str) -> dict:
@@ -524,6 +529,89 @@ def check_clock(tf: Terraform) -> None:
         ok("clock", f"workflows/clock.yaml parses; jumps, calls and its {len(read)} variables resolve")
 
 
+# Maps, not nested blocks: their keys are data, not schema.
+MAP_ARGUMENTS = {"labels", "limits", "params", "user_env_vars", "headers", "label_extractors", "default_labels"}
+META_ARGUMENTS = {"for_each", "count", "depends_on", "lifecycle", "provider"}
+
+
+def check_provider_schema(tf: Terraform, schema_dir: str | None) -> None:
+    """Every argument and nested block used exists in the google provider's schema: the
+    offline stand-in for `terraform validate` (which needs the provider from the registry).
+    The schema comes from cdktf-cdktf-provider-google, generated from the provider."""
+    wheels = sorted(Path(schema_dir).glob("cdktf_cdktf_provider_google-*.whl")) if schema_dir else []
+    if not wheels:
+        fail("provider", f"no provider schema wheel in {schema_dir}: `make terraform-check` downloads it")
+        return
+    wheel = zipfile.ZipFile(wheels[-1])
+    members = set(wheel.namelist())
+
+    def module_source(module: str) -> str | None:
+        name = f"cdktf_cdktf_provider_google/{module}/__init__.py"
+        return wheel.read(name).decode() if name in members else None
+
+    pinned = re.search(r"hashicorp/google/(\d+\.\d+)\.\d+/docs", module_source("storage_bucket") or "")
+    constraint = re.search(r'version\s*=\s*"~>\s*(\d+\.\d+)"', tf.sources.get("terraform/versions.tf", ""))
+    if not pinned or not constraint or pinned.group(1) != constraint.group(1):
+        fail(
+            "provider",
+            f"versions.tf pins ~> {constraint.group(1) if constraint else '?'}, the schema checked is {pinned.group(1) if pinned else '?'}",
+        )
+    unknown = []
+    checked = 0
+    cache: dict[str, set[str] | None] = {}
+
+    def names_of(module: str) -> set[str] | None:
+        if module not in cache:
+            src = module_source(module)
+            if src is None:
+                cache[module] = None
+            else:
+                cache[module] = set(re.findall(r"\b([a-z_][a-z0-9_]*)\s*:\s*(?:typing|builtins|_cdktf|\"|\[)", src)) | set(
+                    re.findall(r"def (?:put_|reset_)?([a-z_0-9]+)\(", src)
+                )
+        return cache[module]
+
+    def walk(body, names: set[str], where: str, path: str) -> None:
+        nonlocal checked
+        if not isinstance(body, dict):
+            return
+        for key, value in body.items():
+            if key in META_ARGUMENTS:
+                continue
+            if key == "dynamic":
+                for dyn in value if isinstance(value, list) else [value]:
+                    for dname, d in dyn.items():
+                        checked += 1
+                        if dname not in names:
+                            unknown.append(f"{where}: {path}{dname}")
+                        content = (d[0] if isinstance(d, list) else d).get("content")
+                        for c in content if isinstance(content, list) else [content]:
+                            walk(c, names, where, f"{path}{dname}.")
+                continue
+            checked += 1
+            if key not in names:
+                unknown.append(f"{where}: {path}{key}")
+            if key in MAP_ARGUMENTS:
+                continue
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, dict):
+                    walk(item, names, where, f"{path}{key}.")
+
+    for kind, store in (("resource", tf.resources), ("data", tf.data)):
+        for (rtype, name), body in store.items():
+            module = rtype.removeprefix("google_") if kind == "resource" else "data_" + rtype
+            names = names_of(module)
+            if names is None:
+                unknown.append(f"{kind} type {rtype} does not exist")
+                continue
+            walk(body, names, f"{rtype}.{name}", "")
+    if unknown:
+        for u in unknown:
+            fail("provider", f"not in the provider schema: {u}")
+    else:
+        ok("provider", f"{checked} arguments and blocks exist in the google provider {pinned.group(1) if pinned else ''} schema")
+
+
 def check_fmt() -> None:
     terraform = shutil.which("terraform")
     if not terraform:
@@ -578,6 +666,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--nba", help="the nba binary (regenerates the schema files to compare)")
     parser.add_argument("--checkov", help="the checkov executable")
+    parser.add_argument("--provider-schema", help="directory holding the cdktf-cdktf-provider-google wheel (the provider schema)")
     args = parser.parse_args()
     try:
         import hcl2  # python-hcl2
@@ -597,6 +686,7 @@ def main() -> int:
     check_state(tf, consts)
     check_views(tf)
     check_clock(tf)
+    check_provider_schema(tf, args.provider_schema)
     check_fmt()
     check_checkov(tf, args.checkov)
 
