@@ -219,6 +219,7 @@ def check_tables(tf: Terraform, nba: str | None) -> None:
     schema_dir = TF / "schemas"
     files = sorted(schema_dir.glob("*/*.json"))
     dataset_ids = set(tf.local("dataset_ids") or [])
+    before = len(failures)
     for path in files:
         rel = path.relative_to(schema_dir)
         try:
@@ -240,7 +241,8 @@ def check_tables(tf: Terraform, nba: str | None) -> None:
         clustering = doc.get("clustering") or []
         if len(clustering) > 4 or any(c not in columns for c in clustering):
             fail("tables", f"{where}: clustering {clustering} is not up to 4 columns of the table")
-    ok("tables", f"{len(files)} schema files are well-formed tables of known datasets")
+    if len(failures) == before:
+        ok("tables", f"{len(files)} schema files are well-formed tables of known datasets")
 
     # One table per file: the table resource iterates over the files themselves.
     table = tf.resource("google_bigquery_table", "table")
@@ -311,6 +313,7 @@ def check_names(tf: Terraform) -> set[str]:
         fail("names", "local.buckets must be `{env}-{id}`")
     if '"${local.env}_${id}"' not in str(tf.local("datasets")):
         fail("names", "local.datasets must be `{env}_{id}`")
+    before = len(failures)
     topic = tf.resource("google_pubsub_topic", "topic")
     dlq = tf.resource("google_pubsub_topic", "dead_letter")
     dlq_sub = tf.resource("google_pubsub_subscription", "dead_letter")
@@ -320,7 +323,7 @@ def check_names(tf: Terraform) -> set[str]:
         fail("names", "google_pubsub_topic.dead_letter must be `{env}-{id}-dlq` (Topic::dead_letter_id) for each topic")
     if dlq_sub.get("for_each") != "${google_pubsub_topic.dead_letter}":
         fail("names", "google_pubsub_subscription.dead_letter must subscribe to every dead-letter topic")
-    else:
+    elif len(failures) == before:
         ok("names", "every topic is `{env}-{id}` with a dead-letter twin `{env}-{id}-dlq` and a subscription on it")
 
     # The raw bucket's finalize trigger dead-letters where the local platform says.
@@ -470,11 +473,13 @@ def check_state(tf: Terraform, consts: Consts) -> None:
 def check_views(tf: Terraform) -> None:
     tables = {str(p.relative_to(TF / "schemas"))[: -len(".json")] for p in (TF / "schemas").glob("*/*.json")}
     views = sorted((TF / "views").glob("*/*.sql"))
+    before = len(failures)
     for view in views:
         for dataset, table in re.findall(r"`\$\{(nba_\w+)\}\.(\w+)`", view.read_text()):
             if f"{dataset}/{table}" not in tables and not (TF / "views" / dataset / f"{table}.sql").exists():
                 fail("views", f"{view.relative_to(TF)} reads {dataset}.{table}, which no schema file or view declares")
-    ok("views", f"{len(views)} views read declared tables")
+    if len(failures) == before:
+        ok("views", f"{len(views)} views read declared tables")
 
 
 def check_clock(tf: Terraform) -> None:
