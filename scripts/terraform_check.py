@@ -27,7 +27,8 @@ Checks:
   provider   every argument and nested block exists in the google provider's schema (the
              offline stand-in for `terraform validate`)
   fmt        terraform fmt -check -recursive
-  checkov    no failed check; every inline skip gives a reason
+  checkov    no failed check on terraform/ and deploy/Dockerfile; every inline skip gives
+             a reason
 """
 
 from __future__ import annotations
@@ -631,7 +632,11 @@ def check_fmt() -> None:
 
 def check_checkov(tf: Terraform, checkov: str | None) -> None:
     # Inline skips must say why.
-    for rel, text in tf.sources.items():
+    dockerfile = ROOT / "deploy" / "Dockerfile"
+    sources = dict(tf.sources)
+    if dockerfile.exists():
+        sources[str(dockerfile.relative_to(ROOT))] = dockerfile.read_text()
+    for rel, text in sources.items():
         for n, line in enumerate(text.splitlines(), 1):
             if "checkov:skip" in line:
                 m = re.search(r"#checkov:skip=(CKV2?_[A-Z0-9]+_\d+):(.{15,})", line)
@@ -640,31 +645,35 @@ def check_checkov(tf: Terraform, checkov: str | None) -> None:
     if not checkov or not Path(checkov).exists():
         fail("checkov", f"checkov not found ({checkov}): `make terraform-check` installs it")
         return
-    started = time.monotonic()
-    run = subprocess.run(
-        [checkov, "-d", str(TF), "--framework", "terraform", "--skip-download", "--quiet", "--compact", "-o", "json"],
-        capture_output=True,
-        text=True,
-    )
-    elapsed = time.monotonic() - started
-    try:
-        report = json.loads(run.stdout)
-    except json.JSONDecodeError:
-        fail("checkov", f"checkov did not answer JSON (exit {run.returncode}): {run.stderr.strip()[-1500:]}")
-        return
-    if isinstance(report, list):
-        report = report[0]
-    summary = report.get("summary", {})
-    failed = report.get("results", {}).get("failed_checks", [])
-    for c in failed:
-        fail("checkov", f"{c['check_id']} {c['resource']} ({c['file_path']}:{c['file_line_range'][0]}): {c['check_name']}")
-    if summary.get("parsing_errors"):
-        fail("checkov", f"{summary['parsing_errors']} parsing errors")
-    if not failed and not summary.get("parsing_errors"):
-        ok(
-            "checkov",
-            f"{summary.get('passed', 0)} passed, 0 failed, {summary.get('skipped', 0)} skipped inline with a reason ({elapsed:.0f} s)",
+    scans = [("terraform/", ["-d", str(TF), "--framework", "terraform"])]
+    if dockerfile.exists():
+        scans.append(("deploy/Dockerfile", ["-f", str(dockerfile), "--framework", "dockerfile"]))
+    for what, target in scans:
+        started = time.monotonic()
+        run = subprocess.run(
+            [checkov, *target, "--skip-download", "--quiet", "--compact", "-o", "json"],
+            capture_output=True,
+            text=True,
         )
+        elapsed = time.monotonic() - started
+        try:
+            report = json.loads(run.stdout)
+        except json.JSONDecodeError:
+            fail("checkov", f"{what}: checkov did not answer JSON (exit {run.returncode}): {run.stderr.strip()[-1500:]}")
+            continue
+        if isinstance(report, list):
+            report = report[0]
+        summary = report.get("summary", {})
+        failed = report.get("results", {}).get("failed_checks", [])
+        for c in failed:
+            fail("checkov", f"{c['check_id']} {c['resource']} ({c['file_path']}:{c['file_line_range'][0]}): {c['check_name']}")
+        if summary.get("parsing_errors"):
+            fail("checkov", f"{what}: {summary['parsing_errors']} parsing errors")
+        if not failed and not summary.get("parsing_errors"):
+            ok(
+                "checkov",
+                f"{what}: {summary.get('passed', 0)} passed, 0 failed, {summary.get('skipped', 0)} skipped inline with a reason ({elapsed:.0f} s)",
+            )
 
 
 def main() -> int:
