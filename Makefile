@@ -55,7 +55,7 @@ clippy: duckdb
 unit: duckdb browser
 	cargo test --workspace --no-fail-fast
 
-test: fmt clippy unit
+test: fmt clippy unit terraform-check
 
 schemas: build
 	$(NBA) schemas --write terraform/schemas
@@ -65,3 +65,77 @@ bench: duckdb
 
 clean-data:
 	rm -rf .nba
+
+# --- Google Cloud: Terraform checks and deployment (terraform/, deploy/Dockerfile) ---------
+# The checks run in two project-local venvs (python-hcl2 and checkov both install a module
+# named `hcl2`, so they cannot share one).
+TF_VENV    := $(CACHE_DIR)/venv-tf
+TF_PYTHON  := $(TF_VENV)/hcl/bin/python
+TF_CHECKOV := $(TF_VENV)/checkov/bin/checkov
+# make deploy PROJECT=my-project [ENVIRONMENT=dev] [REGION=us-east1] [TF_STATE_BUCKET=...] [TF_VARS_FILE=prod.tfvars]
+PROJECT         ?=
+ENVIRONMENT     ?= dev
+REGION          ?= us-east1
+TF_STATE_BUCKET ?= $(PROJECT)-tfstate
+TF_VARS_FILE    ?=
+IMAGE_TAG       ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+IMAGE_REPO      := $(REGION)-docker.pkg.dev/$(PROJECT)/$(ENVIRONMENT)-nba
+PHASE_BINARIES  := nba-scrapers nba-raw nba-analytics nba-transitions nba-precompute nba-predictions nba-grading nba-publishing
+TF_ARGS = -input=false -var project=$(PROJECT) -var region=$(REGION) -var environment=$(ENVIRONMENT) -var image_tag=$(IMAGE_TAG) $(if $(TF_VARS_FILE),-var-file=$(abspath $(TF_VARS_FILE)))
+
+.PHONY: terraform-check terraform-tools tf-init plan deploy images
+
+# tf_venv,<dir>,<import check>,<packages>: (re)creates the venv when the import fails.
+define tf_venv
+	@$(1)/bin/python -c '$(2)' 2>/dev/null || { \
+	  python3 -m venv $(1) 2>/dev/null || { rm -rf $(1); echo "installing python3-venv"; apt-get update -qq && apt-get install -y -qq python3-venv && python3 -m venv $(1); }; \
+	  echo "installing $(3) into $(1)"; $(1)/bin/pip install -q --disable-pip-version-check $(3); }
+endef
+
+# The google provider's schema, for the offline stand-in of `terraform validate`: the
+# cdktf bindings generated from provider 6.50 (versions.tf pins ~> 6.50), read from the wheel.
+TF_PROVIDER_PKG    := cdktf-cdktf-provider-google==16.12.0
+TF_PROVIDER_SCHEMA := $(TF_VENV)/provider-google-6.50
+
+terraform-tools:
+	$(call tf_venv,$(TF_VENV)/hcl,import hcl2.api; import yaml,python-hcl2 pyyaml)
+	$(call tf_venv,$(TF_VENV)/checkov,import checkov,checkov)
+	@ls $(TF_PROVIDER_SCHEMA)/*.whl >/dev/null 2>&1 || { \
+	  echo "fetching the google provider schema ($(TF_PROVIDER_PKG), 49 MB)"; \
+	  $(TF_PYTHON) -m pip download -q --disable-pip-version-check --no-deps $(TF_PROVIDER_PKG) -d $(TF_PROVIDER_SCHEMA); }
+
+# The Terraform parses, uses only arguments of the provider's schema, matches the code
+# (tables, topics, routes, functions, collections, secrets, the clock), is formatted, and
+# checkov finds nothing that is not skipped inline with a reason.
+terraform-check: build terraform-tools
+	$(TF_PYTHON) scripts/terraform_check.py --nba $(NBA) --checkov $(TF_CHECKOV) --provider-schema $(TF_PROVIDER_SCHEMA)
+
+define need_project
+	@test -n "$(PROJECT)" || { echo "set PROJECT=<Google Cloud project id> (and ENVIRONMENT=dev|prod, REGION)"; exit 1; }
+	@command -v terraform >/dev/null || { echo "terraform is not installed (>= 1.6)"; exit 1; }
+endef
+
+tf-init:
+	$(need_project)
+	terraform -chdir=terraform init -input=false -reconfigure -backend-config=bucket=$(TF_STATE_BUCKET) -backend-config=prefix=nba-props/$(ENVIRONMENT)
+
+# Build and push one image per phase binary (docker + gcloud; see deploy/Dockerfile).
+images:
+	$(need_project)
+	@command -v docker >/dev/null && command -v gcloud >/dev/null || { echo "images need docker and gcloud"; exit 1; }
+	gcloud auth configure-docker $(REGION)-docker.pkg.dev --quiet
+	for bin in $(PHASE_BINARIES); do \
+	  docker build -f deploy/Dockerfile --build-arg BINARY=$$bin -t $(IMAGE_REPO)/$$bin:$(IMAGE_TAG) . && \
+	  docker push $(IMAGE_REPO)/$$bin:$(IMAGE_TAG); \
+	done
+
+plan: tf-init
+	terraform -chdir=terraform plan $(TF_ARGS) -out=$(ENVIRONMENT).tfplan
+
+# APIs and the image repository first (the services need their images), then the images,
+# then everything else from a reviewed-as-printed plan.
+deploy: tf-init
+	terraform -chdir=terraform apply $(TF_ARGS) -auto-approve -target=google_project_service.enabled -target=google_artifact_registry_repository.images
+	$(MAKE) images PROJECT=$(PROJECT) ENVIRONMENT=$(ENVIRONMENT) REGION=$(REGION) IMAGE_TAG=$(IMAGE_TAG)
+	terraform -chdir=terraform plan $(TF_ARGS) -out=$(ENVIRONMENT).tfplan
+	terraform -chdir=terraform apply -input=false $(ENVIRONMENT).tfplan
