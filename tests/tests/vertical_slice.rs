@@ -77,14 +77,29 @@ async fn a_day_runs_the_workflow_loads_the_schedule_and_reruns_change_nothing() 
         "preseason, cup, all-star and playoff games are kept too: {all}"
     );
 
-    // Every invocation has one execution-log row, and the whole day shares one correlation id:
-    // workflow ticks → scraper runs → the raw processor runs their objects triggered.
-    assert!(
-        report
-            .executions
-            .iter()
-            .all(|e| e.correlation_id == report.correlation_id.as_str())
+    // The whole day shares one correlation id, born at the first workflow tick: every
+    // phase ran in that chain, and nothing about the day ran under an id of its own.
+    let trace = nba_cli::trace::trace(platform.clients.warehouse.as_ref(), date())
+        .await
+        .unwrap();
+    let shown = nba_cli::trace::render(&trace);
+    assert_eq!(trace.correlation_id.as_deref(), Some(report.correlation_id.as_str()));
+    assert_eq!(trace.orphans().count(), 0, "{shown}");
+    // A day replayed alone has no history: its feature vectors are not quality-ready, so
+    // phase 5 is blocked (and says so); everything else, the export included, is in the chain.
+    assert_eq!(
+        trace.missing,
+        ["prediction_coordinator", "prediction_worker", "prediction_consolidator"],
+        "{shown}"
     );
+    let blocked = count(
+        &platform,
+        "SELECT count(*) AS n FROM nba_orchestration.phase_transition_decisions \
+         WHERE game_date = DATE '2025-01-10' AND transition = 'phase4_to_phase5' AND decision = 'blocked' \
+         AND reason LIKE '%quality-ready%'",
+    )
+    .await;
+    assert!(blocked > 0, "{shown}");
     let ran = |f: &str| report.executions.iter().filter(|e| e.function_name == f).count();
     assert_eq!(
         ran("workflow"),
