@@ -91,7 +91,8 @@ enum Command {
         #[arg(long, default_value_t = 8090)]
         port: u16,
     },
-    /// Print the execution log of a day.
+    /// Print a day: per-function runs, failures and latency, the coverage SLO, the
+    /// execution log and the phase-transition decisions.
     Status {
         #[arg(long)]
         date: NaiveDate,
@@ -263,7 +264,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Status { date } => {
             let warehouse = open_warehouse(&config)?;
+            let metrics = status::function_metrics(&warehouse, date).await?;
+            print!("{}", status::render_metrics(date, &metrics));
+            let coverage = status::coverage(&warehouse, date).await?;
+            print!("\n{}", status::render_coverage(date, &coverage));
             let rows = status::day_log(&warehouse, date).await?;
+            print!("\n");
             print!("{}", status::render(date, &rows));
             let transitions = status::transition_log(&warehouse, date).await?;
             print!("\n{}", status::render_transitions(date, &transitions));

@@ -232,14 +232,15 @@ pub fn render(t: &Trace) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use chrono::{DateTime, Utc};
     use nba_cloud::embedded::DuckDbWarehouse;
     use serde_json::json;
 
     use super::*;
 
-    fn run(function: &str, chain: &str, date: NaiveDate, at: &str) -> ExecutionLogRow {
+    /// An execution-log row of a successful run.
+    pub(crate) fn run(function: &str, chain: &str, date: NaiveDate, at: &str) -> ExecutionLogRow {
         let started_at: DateTime<Utc> = at.parse().unwrap();
         ExecutionLogRow {
             execution_id: format!("{function}-{chain}-{at}"),
