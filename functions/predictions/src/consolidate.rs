@@ -152,7 +152,13 @@ pub async fn write_outputs(
     };
     let all: Vec<PlayerPropPrediction> = predictions.iter().cloned().chain(superseded).collect();
     let report = write_rows(warehouse, &all, &ctx).await?;
-    let enabled = p.systems.ids();
+    // The systems the batch opened with: the coordinator and workers load the day's tree
+    // models, which this consolidator's own default set may not hold.
+    let enabled = if batch.systems.is_empty() {
+        p.systems.ids()
+    } else {
+        batch.systems.clone()
+    };
     let counts = coverage::count(&enabled, &predictions);
     let cov = coverage::row(batch, &enabled, &counts, p.settings.coverage_target, partial, now);
     write_rows(warehouse, std::slice::from_ref(&cov), &ctx).await?;

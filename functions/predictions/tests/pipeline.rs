@@ -813,6 +813,39 @@ async fn a_consolidation_aborted_anywhere_is_finished_by_the_next_attempt() {
     }
 }
 
+/// Coverage counts the systems the batch opened with (the coordinator's, with the day's
+/// models loaded), not whatever set the consolidating instance happens to hold.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn coverage_counts_the_systems_the_batch_opened_with() {
+    let env = Env::new(healthy()).await;
+    let report = env.start(false).await;
+    env.run_workers_without_consolidating(&report.batch_id).await;
+    let key = env.batch().await.key();
+    let state = env.clients.state.as_ref();
+    let updated = env
+        .pipeline
+        .store
+        .update(state, &key, |b| {
+            b.systems.push("gbt_only_in_the_workers".into());
+            true
+        })
+        .await
+        .unwrap();
+    assert_eq!(updated.unwrap().systems.len(), 4);
+    let done = consolidate::run(&env.pipeline, &key, "c", false).await.unwrap();
+    assert!(matches!(done, Consolidation::Done(_)), "{done:?}");
+    let row = &env
+        .query("SELECT predicted_all_systems, alert, reason FROM nba_predictions.prediction_coverage")
+        .await[0];
+    assert_eq!(row["predicted_all_systems"], json!(0), "{row:?}");
+    assert_eq!(row["alert"], json!(true));
+    let reason = row["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("all 4 systems") && reason.contains("gbt_only_in_the_workers 0/20"),
+        "{reason}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn force_reopens_a_finished_batch_and_a_new_line_supersedes_the_old_row() {
     let env = Env::new(healthy()).await;
