@@ -20,6 +20,7 @@ use serde::Deserialize;
 use crate::batch::Batch;
 use crate::consolidate::{self, Consolidation};
 use crate::coordinator::{self, StartReport, StartRequest};
+use crate::messages::SystemFailure;
 use crate::messages::{PredictionReady, PredictionRequest, StallTick};
 use crate::pipeline::Pipeline;
 use crate::worker::{self, WorkerOutcome};
@@ -117,16 +118,26 @@ impl CloudEventFunction for WorkerFunction {
                 rows_written,
                 consolidation,
             } => {
-                let mut o = Outcome::new(match ready.systems_failed.is_empty() {
+                // A system declining (too little history for it) works as designed; only
+                // a fault (model error, panic, open breaker) makes the run partial.
+                let (declined, failed): (Vec<_>, Vec<_>) =
+                    ready.systems_failed.iter().partition(|f| f.status == "declined");
+                let mut o = Outcome::new(match failed.is_empty() {
                     true => RunStatus::Success,
                     false => RunStatus::Partial,
                 });
                 o.rows_written = rows_written;
+                let described = |fs: &[&SystemFailure]| {
+                    fs.iter()
+                        .map(|f| format!("{} ({})", f.system_id, f.error))
+                        .collect::<Vec<_>>()
+                };
                 o.message = Some(format!(
-                    "{}: ok {:?}, failed {:?}; batch {}/{}{}",
+                    "{}: ok {:?}, declined {:?}, failed {:?}; batch {}/{}{}",
                     ready.status,
                     ready.systems_ok,
-                    ready.systems_failed.iter().map(|f| &f.system_id).collect::<Vec<_>>(),
+                    described(&declined),
+                    described(&failed),
                     ready.batch_done,
                     ready.batch_expected,
                     consolidation

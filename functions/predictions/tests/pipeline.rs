@@ -123,6 +123,28 @@ impl PredictionSystem for Broken {
     }
 }
 
+/// Declines players 0–4 (too little history for it), like `similarity` does.
+struct Picky;
+
+impl PredictionSystem for Picky {
+    fn system_id(&self) -> &'static str {
+        "test_picky"
+    }
+    fn version(&self) -> String {
+        "picky-1".into()
+    }
+    fn predict(&self, input: &PredictionInput) -> Result<SystemPrediction, SystemError> {
+        let n: usize = input.player_lookup[6..].parse().unwrap();
+        if n < 5 {
+            return Err(SystemError::NotEnoughHistory { needed: 5, have: n });
+        }
+        Average.predict(input).map(|p| SystemPrediction {
+            system_id: self.system_id().into(),
+            ..p
+        })
+    }
+}
+
 struct Mean;
 
 impl EnsembleSystem for Mean {
@@ -844,6 +866,26 @@ async fn coverage_counts_the_systems_the_batch_opened_with() {
         reason.contains("all 4 systems") && reason.contains("gbt_only_in_the_workers 0/20"),
         "{reason}"
     );
+}
+
+/// A system declining a player (not enough history) is the system working as designed:
+/// the worker's run is a success that names the decline, not a partial failure.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_declining_system_is_a_success_that_says_so() {
+    let systems = Systems {
+        members: vec![Box::new(Average), Box::new(Picky)],
+        ensembles: vec![],
+    };
+    let env = Env::new(systems).await;
+    env.start(false).await;
+    let outcomes: Vec<Outcome> = env.run_workers(1).await.into_iter().map(Result::unwrap).collect();
+    assert!(outcomes.iter().all(|o| o.status == RunStatus::Success), "{outcomes:?}");
+    let declined: Vec<&String> = outcomes
+        .iter()
+        .filter_map(|o| o.message.as_ref())
+        .filter(|m| m.contains("declined [\"test_picky (not enough history"))
+        .collect();
+    assert_eq!(declined.len(), 5, "{outcomes:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
