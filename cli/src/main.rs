@@ -269,7 +269,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let coverage = status::coverage(&warehouse, date).await?;
             print!("\n{}", status::render_coverage(date, &coverage));
             let rows = status::day_log(&warehouse, date).await?;
-            print!("\n");
+            println!();
             print!("{}", status::render(date, &rows));
             let transitions = status::transition_log(&warehouse, date).await?;
             print!("\n{}", status::render_transitions(date, &transitions));
