@@ -8,10 +8,34 @@
 #  5. predictions per second: 450 players x 7 systems;
 #  6. the published API on loopback: requests/s and p99 for a cached document and a
 #     filtered warehouse query.
+# Everything printed also goes to BENCHMARKS.md, headed by the machine it ran on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 target="${CARGO_TARGET_DIR:-/var/cache/nba-props/target}"
+report="${BENCH_REPORT:-BENCHMARKS.md}"
+
+{
+  echo "# Benchmarks"
+  echo
+  echo "Written by \`make bench\` ($(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown))."
+  echo
+  echo "## Machine"
+  echo
+  echo '```'
+  echo "cpu:     $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') x $(nproc)"
+  echo "memory:  $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+  echo "kernel:  $(uname -sr)"
+  echo "rustc:   $(rustc --version)"
+  echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min, at start: numbers taken on a busy machine are not comparable)"
+  echo '```'
+  echo
+  echo "## Results"
+  echo
+  echo '```'
+} > "$report"
+
+benchmarks() {
 
 cargo build --release -q -p nba-runtime --bin functions-conformance --example bench_runtime
 cargo build --release -q -p nba-cli --bin nba
@@ -21,15 +45,21 @@ FUNCTIONS_CONFORMANCE_BIN="$target/release/functions-conformance" "$target/relea
 
 echo "== one day alone: nba run --date 2025-01-10 --from 2025-01-10 (release, fresh data dir each run; no history replay)"
 times=()
+peak_kib=0
 for i in 1 2 3 4 5; do
   dir=$(mktemp -d)
   start=$(date +%s.%N)
-  "$target/release/nba" --data-dir "$dir" run --date 2025-01-10 --from 2025-01-10 --dataset data/season-2024-25 --no-serve --through-games >/dev/null
+  # Peak RSS from the kernel's accounting of the child (GNU time is not always installed).
+  rss=$(python3 -c 'import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' \
+    "$target/release/nba" --data-dir "$dir" run --date 2025-01-10 --from 2025-01-10 --dataset data/season-2024-25 --no-serve --through-games)
   end=$(date +%s.%N)
+  (( rss > peak_kib )) && peak_kib=$rss
   times+=("$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')")
   rm -rf "$dir"
 done
 printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "day run wall time: median %.3f s (min %.3f, max %.3f, n=%d)\n", a[int((NR+1)/2)], a[1], a[NR], NR}'
+echo "day run peak RSS: $((peak_kib / 1024)) MiB"
+
 
 echo "== scrape throughput against the replay upstream (release, rate limiter off, 400 scrapes, 8 in flight)"
 dir=$(mktemp -d)
@@ -44,3 +74,8 @@ echo "== predictions: 450 players x 7 systems (both tree models trained first), 
 
 echo "== published API on loopback (release): 250-player slate, 4,000 requests per route, 16 in flight, gzip accepted"
 "$target/release/nba" bench-api --requests 4000 --concurrency 16 --players 250
+}
+
+benchmarks 2>&1 | tee -a "$report"
+echo '```' >> "$report"
+echo "report written to $report"
