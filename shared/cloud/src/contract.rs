@@ -128,6 +128,18 @@ pub async fn object_store_contract(store: &dyn ObjectStore, bucket: &str) {
         store.delete(bucket, &name).await,
         Err(ObjectStoreError::NotFound { .. })
     ));
+
+    // Compressed storage is invisible to readers: the original bytes come back.
+    let packed = format!("{base}gz/raw.json");
+    let body = Bytes::from("{\"rows\": [1, 2, 3]}".repeat(200));
+    let gz = PutOptions { gzip: true, ..opts };
+    let meta = store.put(bucket, &packed, body.clone(), gz).await.expect("gzip put");
+    assert_eq!(meta.content_type, "application/json");
+    assert_eq!(store.get(bucket, &packed).await.expect("gzip get"), body);
+    assert_eq!(
+        store.head(bucket, &packed).await.expect("head").content_type,
+        "application/json"
+    );
 }
 
 /// Publisher: ids are distinct and non-empty; an unknown topic is an error.
