@@ -8,8 +8,12 @@
 //! * Create-if-absent is a commit with the precondition `currentDocument.exists=false`;
 //!   an expired holder is taken over with an `updateTime` precondition, so two callers
 //!   racing for an expired lock cannot both win.
-//! * `transact` is `beginTransaction` → read in the transaction → `commit`, retried on
-//!   `ABORTED` (contention) a bounded number of times.
+//! * `transact` is an optimistic read-modify-write of the one document: read it, then
+//!   commit the change with the precondition "still the version I read" (`updateTime`,
+//!   or `exists=false`), retried with jittered backoff when another writer got there
+//!   first. Server-side transactions were tried first: with several concurrent writers
+//!   they deadlock on their read locks until "Transaction lock timeout" (emulator) and
+//!   gain nothing for a single document.
 //! * `FIRESTORE_EMULATOR_HOST` selects the emulator.
 
 use std::time::Duration;
@@ -23,16 +27,22 @@ use super::rest::{Rest, RestError, encode_segment};
 use crate::ports::state::{Created, TxnFn};
 use crate::{Document, StateError, StateStore, TxnOutcome};
 
-/// Attempts of a transaction or takeover that keeps meeting contention.
+/// Attempts of a create-if-absent takeover that keeps meeting contention.
 const MAX_ATTEMPTS: u32 = 10;
+/// Attempts of a read-modify-write: of N writers racing on one document one wins per
+/// round, so a burst of N needs about N rounds.
+const TXN_ATTEMPTS: u32 = 40;
+/// Longest pause between read-modify-write attempts.
+const MAX_BACKOFF_MS: u64 = 1_000;
 /// Documents per list page.
 const LIST_PAGE: u32 = 300;
 /// Field holding the document's value.
 const DATA_FIELD: &str = "data";
 /// Field holding the expiry (the TTL policy's field).
 const EXPIRES_FIELD: &str = "expires_at";
-/// Firestore arrays cannot hold arrays: an inner array is wrapped in a map with this one key.
-const NESTED_ARRAY_KEY: &str = "__nested_array__";
+/// Firestore arrays cannot hold arrays: an inner array is wrapped in a map with this one key
+/// (names like `__x__` are reserved by Firestore).
+const NESTED_ARRAY_KEY: &str = "nba_nested_array";
 
 /// [`StateStore`] on Firestore.
 #[derive(Clone, Debug)]
@@ -40,6 +50,14 @@ pub struct FirestoreStateStore {
     rest: Rest,
     /// `projects/P/databases/D/documents`.
     root: String,
+}
+
+/// How one read-modify-write attempt ended.
+enum Attempt {
+    /// Committed (or nothing to write): the document after it.
+    Done(Option<Document>),
+    /// Another writer changed the document first: retry.
+    Contended(String),
 }
 
 /// A document as stored, with the server's update time (for preconditions).
@@ -81,43 +99,23 @@ impl FirestoreStateStore {
         format!("/v1/{}", encoded.join("/"))
     }
 
-    async fn read(&self, collection: &str, id: &str, txn: Option<&str>) -> Result<Option<Stored>, StateError> {
-        let name = self.name(collection, id)?;
-        let Some(txn) = txn else {
-            return match self.rest.json(Method::GET, &Self::path(&name), |r| r).await {
-                Ok(v) => decode_stored(collection, id, &v).map(Some),
-                Err(e) if e.is(StatusCode::NOT_FOUND) => Ok(None),
-                Err(e) => Err(classify(e)),
-            };
-        };
-        // In a transaction: `batchGet` carries the transaction in the body (the emulator
-        // cannot parse it as the `get` query parameter).
-        let body = json!({ "documents": [name], "transaction": txn });
-        let path = format!("{}:batchGet", Self::path(&self.root));
-        let answer = self
-            .rest
-            .json(Method::POST, &path, |r| r.json(&body))
-            .await
-            .map_err(classify)?;
-        let found = answer
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find_map(|item| item.get("found"));
-        found.map(|doc| decode_stored(collection, id, doc)).transpose()
+    async fn read(&self, collection: &str, id: &str) -> Result<Option<Stored>, StateError> {
+        let path = Self::path(&self.name(collection, id)?);
+        match self.rest.json(Method::GET, &path, |r| r).await {
+            Ok(v) => decode_stored(collection, id, &v).map(Some),
+            Err(e) if e.is(StatusCode::NOT_FOUND) => Ok(None),
+            Err(e) => Err(classify(e)),
+        }
     }
 
     /// Reads a document, `None` when absent or expired.
-    async fn read_live(&self, collection: &str, id: &str, txn: Option<&str>) -> Result<Option<Stored>, StateError> {
-        Ok(self.read(collection, id, txn).await?.filter(|s| is_live(&s.doc)))
+    async fn read_live(&self, collection: &str, id: &str) -> Result<Option<Stored>, StateError> {
+        Ok(self.read(collection, id).await?.filter(|s| is_live(&s.doc)))
     }
 
-    /// Commits `writes` (in `txn` if given); returns the commit time.
-    async fn commit(&self, writes: Vec<Value>, txn: Option<&str>) -> Result<DateTime<Utc>, RestError> {
-        let mut body = json!({ "writes": writes });
-        if let Some(t) = txn {
-            body["transaction"] = json!(t);
-        }
+    /// Commits `writes` atomically; returns the commit time.
+    async fn commit(&self, writes: Vec<Value>) -> Result<DateTime<Utc>, RestError> {
+        let body = json!({ "writes": writes });
         let path = format!("{}:commit", Self::path(&self.root));
         let answer = self.rest.json(Method::POST, &path, |r| r.json(&body)).await?;
         Ok(answer
@@ -126,32 +124,6 @@ impl FirestoreStateStore {
             .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
             .map(|t| t.with_timezone(&Utc))
             .unwrap_or_else(Utc::now))
-    }
-
-    async fn begin(&self) -> Result<String, StateError> {
-        let path = format!("{}:beginTransaction", Self::path(&self.root));
-        let answer = self
-            .rest
-            .json(Method::POST, &path, |r| r.json(&json!({"options": {"readWrite": {}}})))
-            .await
-            .map_err(classify)?;
-        answer
-            .get("transaction")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .ok_or_else(|| StateError::Backend("beginTransaction answered no transaction".into()))
-    }
-
-    /// Best effort: an abandoned transaction also expires on its own.
-    async fn rollback(&self, txn: &str) {
-        let path = format!("{}:rollback", Self::path(&self.root));
-        if let Err(e) = self
-            .rest
-            .send(Method::POST, &path, |r| r.json(&json!({"transaction": txn})))
-            .await
-        {
-            tracing::debug!(error = %e, "firestore rollback failed (the transaction will expire)");
-        }
     }
 
     /// The update write of a document, with an optional precondition.
@@ -174,41 +146,35 @@ impl FirestoreStateStore {
         write
     }
 
-    /// One attempt of a transaction; `Ok(None)` means contention (retry).
-    async fn transact_once(
-        &self,
-        collection: &str,
-        id: &str,
-        f: &mut TxnFn,
-    ) -> Result<Option<Option<Document>>, StateError> {
+    /// One optimistic read-modify-write.
+    async fn transact_once(&self, collection: &str, id: &str, f: &mut TxnFn) -> Result<Attempt, StateError> {
         let name = self.name(collection, id)?;
-        let txn = self.begin().await?;
-        let current = match self.read_live(collection, id, Some(&txn)).await {
-            Ok(c) => c.map(|s| s.doc),
-            Err(StateError::Busy(_)) => {
-                self.rollback(&txn).await;
-                return Ok(None);
-            }
-            Err(e) => {
-                self.rollback(&txn).await;
-                return Err(e);
-            }
+        let stored = self.read(collection, id).await?;
+        // The write applies only to the version read (an expired one included).
+        let precondition = match &stored {
+            Some(s) => json!({ "updateTime": s.update_time }),
+            None => json!({ "exists": false }),
         };
+        let existed = stored.is_some();
+        let current = stored.map(|s| s.doc).filter(is_live);
         let (writes, after) = match f(current.as_ref()) {
-            TxnOutcome::Keep => {
-                self.rollback(&txn).await;
-                return Ok(Some(current));
-            }
-            TxnOutcome::Delete => (vec![json!({ "delete": name })], None),
+            TxnOutcome::Keep => return Ok(Attempt::Done(current)),
+            TxnOutcome::Delete if !existed => return Ok(Attempt::Done(None)),
+            TxnOutcome::Delete => (vec![json!({ "delete": name, "currentDocument": precondition })], None),
             TxnOutcome::Write { data, ttl } => {
                 let expires_at = expiry(ttl);
                 let doc = new_doc(collection, id, data, expires_at);
-                (vec![self.update(&name, &doc.data, expires_at, None)], Some(doc))
+                (
+                    vec![self.update(&name, &doc.data, expires_at, Some(precondition))],
+                    Some(doc),
+                )
             }
         };
-        match self.commit(writes, Some(&txn)).await {
-            Ok(at) => Ok(Some(after.map(|d| Document { updated_at: at, ..d }))),
-            Err(e) if is_contention(&e) => Ok(None),
+        match self.commit(writes).await {
+            Ok(at) => Ok(Attempt::Done(after.map(|d| Document { updated_at: at, ..d }))),
+            Err(e) if is_precondition_failure(&e) || is_contention(&e) || e.is_transient() => {
+                Ok(Attempt::Contended(e.to_string()))
+            }
             Err(e) => Err(classify(e)),
         }
     }
@@ -223,7 +189,7 @@ impl FirestoreStateStore {
     ) -> Result<bool, StateError> {
         let precondition = json!({ "updateTime": stale.update_time });
         match self
-            .commit(vec![self.update(name, data, expires_at, Some(precondition))], None)
+            .commit(vec![self.update(name, data, expires_at, Some(precondition))])
             .await
         {
             Ok(_) => Ok(true),
@@ -256,7 +222,7 @@ fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-/// `ABORTED` (409): another transaction touched the document; retry.
+/// `ABORTED` (409): a concurrent write touched the document; retry.
 fn is_contention(e: &RestError) -> bool {
     e.status_text() == "ABORTED" || (e.is(StatusCode::CONFLICT) && e.status_text() != "ALREADY_EXISTS")
 }
@@ -371,13 +337,13 @@ fn from_firestore(v: &Value) -> Result<Value, String> {
 #[async_trait]
 impl StateStore for FirestoreStateStore {
     async fn get(&self, collection: &str, id: &str) -> Result<Option<Document>, StateError> {
-        Ok(self.read_live(collection, id, None).await?.map(|s| s.doc))
+        Ok(self.read_live(collection, id).await?.map(|s| s.doc))
     }
 
     async fn set(&self, collection: &str, id: &str, data: Value, ttl: Option<Duration>) -> Result<(), StateError> {
         let name = self.name(collection, id)?;
         let write = self.update(&name, &data, expiry(ttl), None);
-        self.commit(vec![write], None).await.map(|_| ()).map_err(classify)
+        self.commit(vec![write]).await.map(|_| ()).map_err(classify)
     }
 
     async fn create_if_absent(
@@ -391,12 +357,12 @@ impl StateStore for FirestoreStateStore {
         let expires_at = expiry(ttl);
         for _ in 0..MAX_ATTEMPTS {
             let write = self.update(&name, &data, expires_at, Some(json!({ "exists": false })));
-            match self.commit(vec![write], None).await {
+            match self.commit(vec![write]).await {
                 Ok(_) => return Ok(Created::Created),
                 Err(e) if is_precondition_failure(&e) => {}
                 Err(e) => return Err(classify(e)),
             }
-            match self.read(collection, id, None).await? {
+            match self.read(collection, id).await? {
                 // Deleted between our commit and read: try creating again.
                 None => continue,
                 Some(s) if is_live(&s.doc) => return Ok(Created::Exists(s.doc)),
@@ -414,23 +380,25 @@ impl StateStore for FirestoreStateStore {
 
     async fn delete(&self, collection: &str, id: &str) -> Result<(), StateError> {
         let name = self.name(collection, id)?;
-        self.commit(vec![json!({ "delete": name })], None)
+        self.commit(vec![json!({ "delete": name })])
             .await
             .map(|_| ())
             .map_err(classify)
     }
 
     async fn transact(&self, collection: &str, id: &str, mut f: TxnFn) -> Result<Option<Document>, StateError> {
-        for attempt in 0..MAX_ATTEMPTS {
-            if let Some(after) = self.transact_once(collection, id, &mut f).await? {
-                return Ok(after);
+        let mut last = String::new();
+        for attempt in 0..TXN_ATTEMPTS {
+            match self.transact_once(collection, id, &mut f).await? {
+                Attempt::Done(after) => return Ok(after),
+                Attempt::Contended(reason) => last = reason,
             }
-            // Jittered backoff so racing writers stop colliding.
-            let pause = 10u64 << attempt.min(6);
-            tokio::time::sleep(Duration::from_millis(pause + rand::random_range(0..pause))).await;
+            // Full jitter, so racing writers spread out instead of colliding again.
+            let cap = (20u64 << attempt.min(6)).min(MAX_BACKOFF_MS);
+            tokio::time::sleep(Duration::from_millis(rand::random_range(cap / 4..=cap))).await;
         }
         Err(StateError::Busy(format!(
-            "{collection}/{id}: transaction kept aborting"
+            "{collection}/{id}: read-modify-write kept losing races ({TXN_ATTEMPTS} attempts; last: {last})"
         )))
     }
 
