@@ -23,6 +23,9 @@ const ENV_PREFIX: &str = "NBA_SECRET_";
 /// Default cache lifetime.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(300);
 
+/// Name → (when fetched, the answer); `None` answers (absent secrets) are cached too.
+type Cache = HashMap<String, (Instant, Option<Secret>)>;
+
 /// [`SecretSource`] on Secret Manager.
 #[derive(Clone)]
 pub struct SecretManagerSource {
@@ -31,7 +34,7 @@ pub struct SecretManagerSource {
     id_prefix: String,
     ttl: Duration,
     pins: HashMap<String, String>,
-    cache: Arc<Mutex<HashMap<String, (Instant, Option<Secret>)>>>,
+    cache: Arc<Mutex<Cache>>,
 }
 
 impl std::fmt::Debug for SecretManagerSource {
