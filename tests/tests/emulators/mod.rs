@@ -111,10 +111,11 @@ fn find_file(dir: &Path, name: &str, depth: u32) -> Option<PathBuf> {
         if path.file_name().is_some_and(|n| n == name) && path.is_file() {
             return Some(path);
         }
-        if depth > 0 && path.is_dir() {
-            if let Some(found) = find_file(&path, name, depth - 1) {
-                return Some(found);
-            }
+        if depth > 0
+            && path.is_dir()
+            && let Some(found) = find_file(&path, name, depth - 1)
+        {
+            return Some(found);
         }
     }
     None
@@ -142,10 +143,10 @@ async fn wait_ready(emulator: &mut Emulator, url: &str, log: &Path) {
     let http = reqwest::Client::new();
     let deadline = Instant::now() + READY_TIMEOUT;
     loop {
-        if let Ok(r) = http.get(url).timeout(Duration::from_secs(2)).send().await {
-            if r.status().is_success() {
-                return;
-            }
+        if let Ok(r) = http.get(url).timeout(Duration::from_secs(2)).send().await
+            && r.status().is_success()
+        {
+            return;
         }
         if let Ok(Some(status)) = emulator.child.try_wait() {
             let text = std::fs::read_to_string(log).unwrap_or_default();
