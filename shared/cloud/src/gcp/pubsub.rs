@@ -270,7 +270,54 @@ impl Batcher {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
     use super::*;
+    use crate::gcp::rest::Auth;
+
+    /// A fake `topics.publish` counting requests; ids are `<request>-<index>`.
+    async fn fake_pubsub() -> (String, Arc<AtomicUsize>) {
+        let requests = Arc::new(AtomicUsize::new(0));
+        let counter = requests.clone();
+        let app = axum::Router::new().fallback(axum::routing::post(move |body: axum::Json<Value>| {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            async move {
+                let count = body["messages"].as_array().map_or(0, Vec::len);
+                axum::Json(json!({"messageIds": (0..count).map(|i| format!("{n}-{i}")).collect::<Vec<_>>()}))
+            }
+        }));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+        (url, requests)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_publishes_share_requests_and_each_gets_its_own_id() {
+        crate::gcp::install_tls();
+        let (url, requests) = fake_pubsub().await;
+        let rest = Rest::new(reqwest::Client::new(), &url, Auth::Anonymous);
+        let publisher = PubSubPublisher::new(rest, "p", BatchSettings::default());
+        let tasks: Vec<_> = (0..50)
+            .map(|n| {
+                let publisher = publisher.clone();
+                tokio::spawn(async move {
+                    let message = OutgoingMessage {
+                        data: format!("{n}").into_bytes(),
+                        attributes: BTreeMap::new(),
+                    };
+                    publisher.publish("t", message).await
+                })
+            })
+            .collect();
+        let mut ids = std::collections::BTreeSet::new();
+        for t in tasks {
+            ids.insert(t.await.expect("task").expect("publish"));
+        }
+        assert_eq!(ids.len(), 50, "one distinct id per message");
+        let sent = requests.load(Ordering::SeqCst);
+        assert!(sent < 50, "messages were batched: {sent} requests for 50 messages");
+    }
 
     #[test]
     fn large_payloads_are_compressed_and_marked() {
