@@ -5,7 +5,7 @@
 //! * [`LocalEventarc`]: object finalizes as binary-mode CloudEvents, on top of `LocalPubSub`;
 //! * [`DuckDbWarehouse`]: DuckDB in `<root>/warehouse.duckdb`;
 //! * [`SqliteStateStore`]: SQLite in `<root>/state.sqlite`, safe across processes;
-//! * [`EnvSecrets`]: secrets from `NBA_SECRET_*` environment variables.
+//! * [`EnvSecrets`] / [`FileSecrets`]: secrets from `NBA_SECRET_*` environment variables or files.
 //!
 //! [`LocalCloud`] opens all of them wired together (object store → Eventarc →
 //! Pub/Sub), which is what a local run or an end-to-end test wants.
@@ -29,7 +29,7 @@ pub use pubsub::{
     AttributeFilter, JournalEntry, LocalPubSub, LocalPubSubError, LocalPubSubOptions, PushFormat, SubscriptionConfig,
     SubscriptionStats,
 };
-pub use secrets::{EnvSecrets, StaticSecrets};
+pub use secrets::{EnvSecrets, FileSecrets, StaticSecrets};
 pub use state::SqliteStateStore;
 pub use warehouse::DuckDbWarehouse;
 

@@ -1,6 +1,8 @@
-//! Local secret sources: the process environment, or a fixed set for tests.
+//! Local secret sources: the process environment, files in a directory (Cloud Run
+//! and container runtimes mount secrets so), or a fixed set for tests.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use async_trait::async_trait;
 
@@ -20,6 +22,42 @@ impl SecretSource for EnvSecrets {
                 name: name.into(),
                 reason: "the environment value is not UTF-8".into(),
             }),
+        }
+    }
+}
+
+/// Secrets as files: `<dir>/<name>` holds the value (a trailing newline is ignored).
+/// A missing file is an unset secret; an unreadable one is an error.
+#[derive(Debug, Clone)]
+pub struct FileSecrets {
+    dir: PathBuf,
+}
+
+impl FileSecrets {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        FileSecrets { dir: dir.into() }
+    }
+}
+
+#[async_trait]
+impl SecretSource for FileSecrets {
+    async fn secret(&self, name: &str) -> Result<Option<Secret>, SecretError> {
+        let err = |reason: String| SecretError {
+            name: name.into(),
+            reason,
+        };
+        // A name is one file name: never a path out of the directory.
+        if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+            return Err(err("not a plain secret name".into()));
+        }
+        match tokio::fs::read_to_string(self.dir.join(name)).await {
+            Ok(text) => {
+                let value = text.trim_end_matches(['\r', '\n']);
+                Ok((!value.is_empty()).then(|| Secret::new(value)))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            // The error names the file's kind of failure, never its content.
+            Err(e) => Err(err(format!("unreadable: {}", e.kind()))),
         }
     }
 }
@@ -44,5 +82,21 @@ impl StaticSecrets {
 impl SecretSource for StaticSecrets {
     async fn secret(&self, name: &str) -> Result<Option<Secret>, SecretError> {
         Ok(self.0.get(name).cloned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn file_secrets_read_trimmed_values_and_refuse_paths() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("NBA_SECRET_ODDS_API_KEY"), "k-123\n").expect("write");
+        let src = FileSecrets::new(dir.path());
+        let key = src.secret("NBA_SECRET_ODDS_API_KEY").await.expect("read").expect("set");
+        assert_eq!(key.expose(), "k-123");
+        assert!(src.secret("NBA_SECRET_OTHER").await.expect("absent").is_none());
+        assert!(src.secret("../etc/passwd").await.is_err());
     }
 }
