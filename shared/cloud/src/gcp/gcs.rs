@@ -28,9 +28,8 @@ use crate::{ObjectMeta, ObjectStore, ObjectStoreError};
 
 /// Page size of object listings (the API's maximum is 1000).
 const LIST_PAGE: u32 = 1000;
-/// Multipart boundary: a fixed token that cannot occur in the JSON part; the media
-/// part is length-delimited by the closing boundary, so a body containing it would
-/// break the upload, hence the random suffix per request.
+/// Multipart boundary prefix. The media part ends at the closing boundary, so the
+/// boundary must not occur in the body: a random suffix per request sees to that.
 const BOUNDARY_PREFIX: &str = "nba_props_boundary_";
 
 /// [`ObjectStore`] on Cloud Storage.

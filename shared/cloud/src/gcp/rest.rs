@@ -132,6 +132,9 @@ impl Rest {
 
     /// Sends `build(request)` to `base + path`, retrying transient answers a bounded
     /// number of times. `build` is called once per attempt (bodies are consumed).
+    /// A retry after a lost answer can repeat a call that succeeded: Pub/Sub delivery is
+    /// at-least-once anyway, warehouse writes are keyed merges, and a repeated
+    /// create-only upload answers `AlreadyExists`.
     pub async fn send(
         &self,
         method: Method,
