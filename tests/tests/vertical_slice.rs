@@ -343,7 +343,7 @@ async fn a_malformed_schedule_is_quarantined_and_triggers_nothing() {
     let opts = PutOptions {
         content_type: "application/json".into(),
         metadata: BTreeMap::from([("correlation_id".to_string(), "malformed-test".to_string())]),
-        create_only: false,
+        ..Default::default()
     };
     platform
         .clients

@@ -77,6 +77,7 @@ impl DocumentStore {
                 (CACHE_CONTROL.to_string(), path.freshness().cache_control().to_string()),
             ]),
             create_only: false,
+            gzip: false,
         };
         self.objects
             .put(&self.bucket, &name, Bytes::from(body), options)

@@ -182,7 +182,7 @@ impl RawProcessorFunction {
             .get(&object.bucket, &object.name)
             .await
             .map_err(|e| FunctionError::Transient(format!("reading {uri}: {e}")))?;
-        let body = match gunzip(object, &stored) {
+        let body = match gunzip(&stored) {
             Ok(body) => body,
             Err(e) => return Ok(Err(e)),
         };
@@ -256,9 +256,11 @@ pub(crate) fn object_key(object: &StorageObject) -> EventKey {
     }
 }
 
-/// The body, gunzipped when the object says so or the bytes are gzip.
-fn gunzip(object: &StorageObject, body: &[u8]) -> Result<Vec<u8>, ParseError> {
-    let gzip = object.content_encoding.as_deref() == Some("gzip") || body.starts_with(&[0x1f, 0x8b]);
+/// The body, gunzipped when the bytes are gzip. An object stored with
+/// `Content-Encoding: gzip` arrives already inflated (the object store's promise, GCS's
+/// transcoding), so the bytes decide, not the object's `contentEncoding`.
+fn gunzip(body: &[u8]) -> Result<Vec<u8>, ParseError> {
+    let gzip = body.starts_with(&[0x1f, 0x8b]);
     if !gzip {
         return Ok(body.to_vec());
     }

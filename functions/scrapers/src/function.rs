@@ -358,6 +358,7 @@ impl ScrapeFunction {
             content_type: scraper.content_type().into(),
             metadata,
             create_only: false,
+            gzip: true,
         };
         self.objects
             .put(&bucket, &key, body, opts)

@@ -128,6 +128,18 @@ pub async fn object_store_contract(store: &dyn ObjectStore, bucket: &str) {
         store.delete(bucket, &name).await,
         Err(ObjectStoreError::NotFound { .. })
     ));
+
+    // Compressed storage is invisible to readers: the original bytes come back.
+    let packed = format!("{base}gz/raw.json");
+    let body = Bytes::from("{\"rows\": [1, 2, 3]}".repeat(200));
+    let gz = PutOptions { gzip: true, ..opts };
+    let meta = store.put(bucket, &packed, body.clone(), gz).await.expect("gzip put");
+    assert_eq!(meta.content_type, "application/json");
+    assert_eq!(store.get(bucket, &packed).await.expect("gzip get"), body);
+    assert_eq!(
+        store.head(bucket, &packed).await.expect("head").content_type,
+        "application/json"
+    );
 }
 
 /// Publisher: ids are distinct and non-empty; an unknown topic is an error.
@@ -215,13 +227,13 @@ pub async fn state_store_contract(store: &dyn StateStore) {
     store.delete(&col, "a").await.expect("delete");
     assert!(store.get(&col, "a").await.expect("get").is_none());
 
-    store
-        .set(&col, "ttl", json!(true), Some(Duration::from_millis(200)))
-        .await
-        .expect("set ttl");
+    // Long enough for a slow emulator on a busy machine to answer the first read in time.
+    let ttl = Duration::from_secs(2);
+    let set_at = tokio::time::Instant::now();
+    store.set(&col, "ttl", json!(true), Some(ttl)).await.expect("set ttl");
     let doc = store.get(&col, "ttl").await.expect("get").expect("fresh");
     assert!(doc.expires_at.is_some());
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::time::sleep_until(set_at + ttl + Duration::from_millis(300)).await;
     assert!(
         store.get(&col, "ttl").await.expect("get").is_none(),
         "expired documents read as absent"

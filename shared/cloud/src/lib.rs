@@ -4,17 +4,21 @@
 //! [`embedded`] run the whole platform on one machine with no server to install:
 //! a local object store, an in-process Pub/Sub that pushes over real HTTP, an
 //! embedded DuckDB warehouse and an SQLite state store that is safe across
-//! processes. The Google Cloud adapters implement the same traits.
+//! processes. The Google Cloud adapters ([`gcp`], feature `gcp`) implement the
+//! same traits.
 
 #[cfg(any(test, feature = "contract-tests"))]
 pub mod contract;
 pub mod embedded;
+#[cfg(feature = "gcp")]
+pub mod gcp;
 pub mod lock;
 pub mod ports;
 pub mod writer;
 
 pub use ports::object_store::{ObjectMeta, ObjectStore, ObjectStoreError};
 pub use ports::pubsub::{OutgoingMessage, PubSubError, Publisher};
+pub use ports::secrets::{Secret, SecretError, SecretSource};
 pub use ports::state::{Document, StateError, StateStore, TxnOutcome};
 pub use ports::warehouse::{PartitionRange, Warehouse, WarehouseError, WriteStats};
 
@@ -32,8 +36,13 @@ pub struct Clients {
 /// Why [`connect`] could not build clients.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
-    #[error("backend gcp: the Google Cloud adapters are not part of this build yet; use NBA_BACKEND=embedded")]
+    #[error(
+        "backend gcp: this build has no Google Cloud adapters (build with the `gcp` feature) or use NBA_BACKEND=embedded"
+    )]
     GcpUnavailable,
+    #[cfg(feature = "gcp")]
+    #[error(transparent)]
+    Gcp(#[from] gcp::GcpError),
     #[error(transparent)]
     Local(#[from] embedded::LocalCloudError),
 }
@@ -49,6 +58,19 @@ pub fn connect(config: &nba_core::Config) -> Result<Clients, ConnectError> {
             };
             Ok(embedded::LocalCloud::open(&config.env_dir(), options)?.into_clients())
         }
-        nba_core::config::Backend::Gcp => Err(ConnectError::GcpUnavailable),
+        nba_core::config::Backend::Gcp => connect_gcp(config),
     }
+}
+
+/// Google Cloud: GCS, Pub/Sub, BigQuery and Firestore (emulators when their
+/// `*_EMULATOR_HOST` variables are set).
+#[cfg(feature = "gcp")]
+fn connect_gcp(config: &nba_core::Config) -> Result<Clients, ConnectError> {
+    let options = gcp::GcpOptions::from_env(&config.project_id, config.environment);
+    Ok(gcp::GcpCloud::connect(&options)?.into_clients())
+}
+
+#[cfg(not(feature = "gcp"))]
+fn connect_gcp(_config: &nba_core::Config) -> Result<Clients, ConnectError> {
+    Err(ConnectError::GcpUnavailable)
 }

@@ -4,7 +4,8 @@
 //! * [`LocalPubSub`]: in-process topics whose push subscriptions POST to function URLs over HTTP;
 //! * [`LocalEventarc`]: object finalizes as binary-mode CloudEvents, on top of `LocalPubSub`;
 //! * [`DuckDbWarehouse`]: DuckDB in `<root>/warehouse.duckdb`;
-//! * [`SqliteStateStore`]: SQLite in `<root>/state.sqlite`, safe across processes.
+//! * [`SqliteStateStore`]: SQLite in `<root>/state.sqlite`, safe across processes;
+//! * [`EnvSecrets`] / [`FileSecrets`]: secrets from `NBA_SECRET_*` environment variables or files.
 //!
 //! [`LocalCloud`] opens all of them wired together (object store → Eventarc →
 //! Pub/Sub), which is what a local run or an end-to-end test wants.
@@ -13,6 +14,7 @@ pub mod duckdb_ddl;
 pub mod eventarc;
 pub mod objects;
 pub mod pubsub;
+pub mod secrets;
 pub mod state;
 pub mod warehouse;
 
@@ -27,6 +29,7 @@ pub use pubsub::{
     AttributeFilter, JournalEntry, LocalPubSub, LocalPubSubError, LocalPubSubOptions, PushFormat, SubscriptionConfig,
     SubscriptionStats,
 };
+pub use secrets::{EnvSecrets, FileSecrets, StaticSecrets};
 pub use state::SqliteStateStore;
 pub use warehouse::DuckDbWarehouse;
 

@@ -2,5 +2,6 @@
 
 pub mod object_store;
 pub mod pubsub;
+pub mod secrets;
 pub mod state;
 pub mod warehouse;

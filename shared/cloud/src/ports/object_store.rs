@@ -47,6 +47,11 @@ pub struct PutOptions {
     pub metadata: BTreeMap<String, String>,
     /// Fail with `AlreadyExists` instead of overwriting (GCS `ifGenerationMatch=0`).
     pub create_only: bool,
+    /// Store the body gzip-compressed with `Content-Encoding: gzip` (raw responses
+    /// compress ~10×). Readers always get the original bytes back (GCS transcodes);
+    /// the reported size and hashes are those of the stored bytes. The embedded
+    /// store keeps bodies plain: a local disk has no egress to save.
+    pub gzip: bool,
 }
 
 #[async_trait]

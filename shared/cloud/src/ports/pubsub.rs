@@ -5,13 +5,17 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum PubSubError {
     #[error("topic {0} does not exist")]
     UnknownTopic(String),
     #[error("publish to {topic} failed: {reason}")]
     Publish { topic: String, reason: String },
 }
+
+/// Attribute marking a gzip-compressed payload (`content_encoding=gzip`): adapters may
+/// compress large payloads; `nba_runtime::events::pubsub_payload` inflates them.
+pub const CONTENT_ENCODING_ATTRIBUTE: &str = "content_encoding";
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutgoingMessage {

@@ -271,8 +271,7 @@ pub fn pubsub_payload<T: serde::de::DeserializeOwned>(event: &Event) -> Result<P
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(data)
         .map_err(|e| DecodeError::field("message.data", format!("not base64: {e}")))?;
-    let payload = serde_json::from_slice(&bytes).map_err(|e| DecodeError::field("message.data", e.to_string()))?;
-    let attributes = message
+    let attributes: std::collections::BTreeMap<String, String> = message
         .get("attributes")
         .and_then(Value::as_object)
         .map(|m| {
@@ -281,6 +280,17 @@ pub fn pubsub_payload<T: serde::de::DeserializeOwned>(event: &Event) -> Result<P
                 .collect()
         })
         .unwrap_or_default();
+    let bytes = match attributes.get(nba_cloud::ports::pubsub::CONTENT_ENCODING_ATTRIBUTE) {
+        Some(encoding) if encoding == "gzip" => inflate(&bytes)?,
+        Some(other) => {
+            return Err(DecodeError::field(
+                "message.attributes",
+                format!("unknown content_encoding {other}"),
+            ));
+        }
+        None => bytes,
+    };
+    let payload = serde_json::from_slice(&bytes).map_err(|e| DecodeError::field("message.data", e.to_string()))?;
     let message_id = message
         .get("messageId")
         .or_else(|| message.get("message_id"))
@@ -292,6 +302,24 @@ pub fn pubsub_payload<T: serde::de::DeserializeOwned>(event: &Event) -> Result<P
         attributes,
         payload,
     })
+}
+
+/// Largest inflated payload accepted (Pub/Sub messages are at most 10 MB compressed;
+/// this bounds a hostile "zip bomb").
+const MAX_INFLATED: u64 = 64 * 1024 * 1024;
+
+/// Inflates a gzip-compressed message payload (publishers compress large ones).
+fn inflate(bytes: &[u8]) -> Result<Vec<u8>, DecodeError> {
+    use std::io::Read as _;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .take(MAX_INFLATED + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| DecodeError::field("message.data", format!("not gzip: {e}")))?;
+    if out.len() as u64 > MAX_INFLATED {
+        return Err(DecodeError::field("message.data", "inflated payload too large"));
+    }
+    Ok(out)
 }
 
 /// A Pub/Sub `messagePublished` CloudEvent carrying `payload` as JSON on `topic`, as a
@@ -357,6 +385,27 @@ mod pubsub_payload_tests {
         assert_eq!(
             (p.payload, p.message_id, p.attributes),
             (serde_json::json!({"n": 3}), "7".into(), attrs)
+        );
+    }
+
+    #[test]
+    fn gzip_compressed_payloads_are_inflated() {
+        use base64::Engine;
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(br#"{"n": 3}"#).unwrap();
+        let data = base64::engine::general_purpose::STANDARD.encode(enc.finish().unwrap());
+        let event = published(serde_json::json!({
+            "message": {"data": data, "messageId": "1", "attributes": {"content_encoding": "gzip"}}
+        }));
+        let p: PubSubPayload<Value> = pubsub_payload(&event).unwrap();
+        assert_eq!(p.payload, serde_json::json!({"n": 3}));
+        let event = published(serde_json::json!({
+            "message": {"data": "eyJuIjogM30=", "messageId": "1", "attributes": {"content_encoding": "br"}}
+        }));
+        assert!(
+            pubsub_payload::<Value>(&event).is_err(),
+            "an unknown encoding is refused, not misread"
         );
     }
 
