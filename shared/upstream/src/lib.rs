@@ -17,6 +17,7 @@ pub mod nba_stats;
 pub mod balldontlie;
 pub mod basketball_reference;
 pub mod bettingpros;
+pub mod decoders;
 pub mod espn;
 mod json_walk;
 pub mod odds_api;
