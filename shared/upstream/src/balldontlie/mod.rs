@@ -130,7 +130,11 @@ pub fn parse_minutes(s: &str) -> Result<Option<u32>, String> {
             return Err(bad());
         }
         // Minutes past u32 seconds are no minutes value (and would overflow: found by fuzzing).
-        return m.checked_mul(60).and_then(|s| s.checked_add(sec)).map(Some).ok_or_else(bad);
+        return m
+            .checked_mul(60)
+            .and_then(|s| s.checked_add(sec))
+            .map(Some)
+            .ok_or_else(bad);
     }
     if let Ok(m) = s.parse::<u32>() {
         return m.checked_mul(60).map(Some).ok_or_else(bad);
