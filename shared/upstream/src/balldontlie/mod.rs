@@ -129,10 +129,15 @@ pub fn parse_minutes(s: &str) -> Result<Option<u32>, String> {
         if sec >= 60 {
             return Err(bad());
         }
-        return Ok(Some(m * 60 + sec));
+        // Minutes past u32 seconds are no minutes value (and would overflow: found by fuzzing).
+        return m
+            .checked_mul(60)
+            .and_then(|s| s.checked_add(sec))
+            .map(Some)
+            .ok_or_else(bad);
     }
     if let Ok(m) = s.parse::<u32>() {
-        return Ok(Some(m * 60));
+        return m.checked_mul(60).map(Some).ok_or_else(bad);
     }
     match s.parse::<f64>() {
         Ok(f) if f.is_finite() && (0.0..=100.0).contains(&f) => Ok(Some((f * 60.0).round() as u32)),
@@ -338,5 +343,17 @@ mod tests {
         assert!(parse_minutes("DNP").is_err());
         assert!(parse_minutes("34:75").is_err());
         assert!(parse_minutes("-3").is_err());
+    }
+
+    /// Regression (fuzzing, `upstream_text` crash-d4cade33): minutes whose seconds overflow u32
+    /// panicked on the multiplication in debug builds.
+    #[test]
+    fn minutes_past_u32_seconds_are_errors_not_overflows() {
+        for s in ["170777777", "4294967295", "71582789:00", "71582788:59", "71582788:16"] {
+            assert!(parse_minutes(s).is_err(), "{s}");
+        }
+        // The largest that fit still parse.
+        assert_eq!(parse_minutes("71582788"), Ok(Some(4_294_967_280)));
+        assert_eq!(parse_minutes("71582788:15"), Ok(Some(u32::MAX)));
     }
 }
