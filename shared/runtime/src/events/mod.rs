@@ -322,6 +322,9 @@ pub fn pubsub_event(
 }
 
 #[cfg(test)]
+mod robustness;
+
+#[cfg(test)]
 mod pubsub_payload_tests {
     use super::*;
     use cloudevents::{EventBuilder, EventBuilderV10};
