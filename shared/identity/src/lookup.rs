@@ -127,6 +127,15 @@ mod tests {
             prop_assert_eq!(player_lookup(&once), once.clone());
         }
 
+        /// Any string at all (control characters, combining marks, unpaired
+        /// compatibility forms), as the `name_normaliser` fuzz target feeds it.
+        #[test]
+        fn idempotent_and_ascii_on_any_string(name in any::<String>()) {
+            let once = player_lookup(&name);
+            prop_assert!(once.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()), "{once:?}");
+            prop_assert_eq!(player_lookup(&once), once.clone());
+        }
+
         #[test]
         fn output_is_ascii_alphanumeric(name in "\\PC{0,40}") {
             let out = player_lookup(&name);
