@@ -19,13 +19,14 @@ DATASET ?= data/season-2024-25
 RUN_FLAGS ?=
 NBA     := $(CARGO_TARGET_DIR)/debug/nba
 
-.PHONY: run test bench build schemas fmt clippy unit duckdb browser emulators clean-data help
+.PHONY: run test bench build schemas fmt clippy unit duckdb browser emulators clean-data help fuzz
 
 help:
 	@echo "make run    - replay the bundled season's day $(DATE) through the local cloud (offline), then serve the dashboard until Ctrl-C"
 	@echo "make test   - fmt check, clippy -D warnings, every test"
 	@echo "make bench  - benchmarks (cold start, 1,000 concurrent requests, day run)"
 	@echo "make schemas - regenerate terraform/schemas from the schema registry"
+	@echo "make fuzz   - every cargo-fuzz target (fuzz/) for FUZZ_SECONDS each (nightly); fails on a crash"
 
 # DuckDB: link the libduckdb.so that the npm registry ships (a bundled C++ build takes 34 min on 2 cores).
 # The path is fixed in .cargo/config.toml (DUCKDB_LIB_DIR and the binaries' rpath).
@@ -73,6 +74,35 @@ schemas: build
 
 bench: duckdb
 	bash scripts/bench.sh
+
+# --- Fuzzing: the cargo-fuzz crate in fuzz/ (its own workspace, built with nightly) -----------
+# Each target runs FUZZ_SECONDS; the corpus grows in fuzz/corpus/<target> (seeded from the fixtures
+# and fuzz/seeds/<target>), crashes land in fuzz/artifacts/<target>/, logs in fuzz/logs/.
+# Sanitizer none: the code under test is safe Rust, what is hunted is panics (overflow checks on).
+FUZZ_SECONDS    ?= 30
+FUZZ_TARGETS    ?= upstream_nba_stats upstream_nba_cdn upstream_balldontlie upstream_odds_api upstream_espn \
+                   upstream_bettingpros upstream_basketball_reference upstream_text event_decoder name_normaliser
+FUZZ_FLAGS      ?= --sanitizer none --debug-assertions
+FUZZ_TARGET_DIR := $(CACHE_DIR)/target-fuzz
+
+fuzz:
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+	@rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+	CARGO_TARGET_DIR=$(FUZZ_TARGET_DIR) cargo run -q -p nba-upstream --example fuzz_seeds -- fuzz/corpus
+	cd fuzz && CARGO_TARGET_DIR=$(FUZZ_TARGET_DIR) cargo +nightly fuzz build $(FUZZ_FLAGS)
+	@mkdir -p fuzz/logs; failed=""; \
+	for t in $(FUZZ_TARGETS); do \
+	  mkdir -p fuzz/corpus/$$t; seeds=""; if [ -d fuzz/seeds/$$t ]; then seeds=seeds/$$t; fi; \
+	  if (cd fuzz && CARGO_TARGET_DIR=$(FUZZ_TARGET_DIR) \
+	      cargo +nightly fuzz run $(FUZZ_FLAGS) $$t corpus/$$t $$seeds -- \
+	      -max_total_time=$(FUZZ_SECONDS) -timeout=20 -print_final_stats=1) > fuzz/logs/$$t.log 2>&1; then \
+	    echo "fuzz $$t: ok, $$(grep -o 'Done [0-9]* runs in [0-9]* second(s)' fuzz/logs/$$t.log | tail -1)"; \
+	  else \
+	    echo "fuzz $$t: FAILED (fuzz/logs/$$t.log)"; grep -E 'panicked|SUMMARY|Test unit written|Reproduce' fuzz/logs/$$t.log | head -5; \
+	    failed="$$failed $$t"; \
+	  fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "crashed:$$failed"; exit 1; fi
 
 clean-data:
 	rm -rf .nba

@@ -1,0 +1,5 @@
+//! Fuzzes the field-level text parsers (minutes, game clocks, matchups, team names) on the same
+//! input: each must answer `Ok` or `Err`, never panic.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| nba_upstream::decoders::run_family("text", data));
