@@ -26,11 +26,11 @@ pub async fn day_log(warehouse: &dyn Warehouse, date: NaiveDate) -> anyhow::Resu
 }
 
 pub fn render(date: NaiveDate, rows: &[nba_schemas::Row]) -> String {
-    if rows.is_empty() {
-        return format!("no executions recorded for {date}\n");
-    }
-    let columns = table_print::columns_of(rows);
-    format!("execution log for {date}\n{}", table_print::render(&columns, rows))
+    titled(
+        &format!("execution log for {date}"),
+        &format!("no executions recorded for {date}"),
+        rows,
+    )
 }
 
 /// Per function, for the runs about `date`: runs, failures, and latency (median, p95,
@@ -50,11 +50,11 @@ pub async fn function_metrics(warehouse: &dyn Warehouse, date: NaiveDate) -> any
 }
 
 pub fn render_metrics(date: NaiveDate, rows: &[nba_schemas::Row]) -> String {
-    if rows.is_empty() {
-        return format!("no function runs for {date}\n");
-    }
-    let columns = table_print::columns_of(rows);
-    format!("functions for {date}\n{}", table_print::render(&columns, rows))
+    titled(
+        &format!("functions for {date}"),
+        &format!("no function runs for {date}"),
+        rows,
+    )
 }
 
 /// The day's coverage SLO row (share of players predicted by every system, alert, reason).
@@ -68,18 +68,24 @@ pub async fn coverage(warehouse: &dyn Warehouse, date: NaiveDate) -> anyhow::Res
 }
 
 pub fn render_coverage(date: NaiveDate, rows: &[nba_schemas::Row]) -> String {
-    if rows.is_empty() {
-        return format!("no prediction coverage recorded for {date}\n");
-    }
-    let columns = table_print::columns_of(rows);
-    format!(
-        "prediction coverage SLO for {date}\n{}",
-        table_print::render(&columns, rows)
+    titled(
+        &format!("prediction coverage SLO for {date}"),
+        &format!("no prediction coverage recorded for {date}"),
+        rows,
     )
 }
 
+/// Rows under a title line, or the `empty` line when there are none.
+fn titled(title: &str, empty: &str, rows: &[nba_schemas::Row]) -> String {
+    if rows.is_empty() {
+        return format!("{empty}\n");
+    }
+    let columns = table_print::columns_of(rows);
+    format!("{title}\n{}", table_print::render(&columns, rows))
+}
+
 /// A table never written (nothing of its kind has run here yet) reads as no rows.
-fn or_none_yet(
+pub(crate) fn or_none_yet(
     result: Result<Vec<nba_schemas::Row>, nba_cloud::WarehouseError>,
 ) -> anyhow::Result<Vec<nba_schemas::Row>> {
     match result {
@@ -102,11 +108,11 @@ pub async fn transition_log(warehouse: &dyn Warehouse, date: NaiveDate) -> anyho
 }
 
 pub fn render_transitions(date: NaiveDate, rows: &[nba_schemas::Row]) -> String {
-    if rows.is_empty() {
-        return format!("no phase-transition decisions for {date}\n");
-    }
-    let columns = table_print::columns_of(rows);
-    format!("phase transitions for {date}\n{}", table_print::render(&columns, rows))
+    titled(
+        &format!("phase transitions for {date}"),
+        &format!("no phase-transition decisions for {date}"),
+        rows,
+    )
 }
 
 #[cfg(test)]

@@ -102,12 +102,8 @@ async fn chain_of(warehouse: &dyn Warehouse, log: &str, date: &Value) -> anyhow:
         "SELECT correlation_id FROM {log} WHERE function_name = '{ROOT}' AND game_date = CAST(? AS DATE) \
          ORDER BY started_at LIMIT 1"
     );
-    let rows = match warehouse.query(&sql, vec![date.clone()]).await {
-        Ok(rows) => rows,
-        // No execution log yet: nothing has run in this environment.
-        Err(e) if e.to_string().contains("does not exist") => Vec::new(),
-        Err(e) => return Err(e.into()),
-    };
+    // No execution log yet: nothing has run in this environment.
+    let rows = crate::status::or_none_yet(warehouse.query(&sql, vec![date.clone()]).await)?;
     rows.first().map(|r| text(r, "correlation_id")).transpose()
 }
 
@@ -153,9 +149,13 @@ async fn others(warehouse: &dyn Warehouse, log: &str, date: &Value, chain: &str)
     let mut by_id: BTreeMap<String, OtherChain> = BTreeMap::new();
     for r in &rows {
         let id = text(r, "correlation_id")?;
+        let rooted = r
+            .get("rooted")
+            .and_then(Value::as_bool)
+            .ok_or_else(|| anyhow::anyhow!("execution log: rooted is not a boolean in {r:?}"))?;
         let other = by_id.entry(id.clone()).or_insert_with(|| OtherChain {
             correlation_id: id,
-            rooted: r.get("rooted").and_then(Value::as_bool).unwrap_or(false),
+            rooted,
             functions: BTreeMap::new(),
         });
         other.functions.insert(text(r, "function_name")?, int(r, "runs")?);

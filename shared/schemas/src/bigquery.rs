@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 
 use crate::{ColumnType, TableSchema};
 
-fn bq_type(ty: ColumnType) -> &'static str {
+/// The BigQuery type of a column type (table files here, the GCP adapter's tables and loads).
+pub fn column_type(ty: ColumnType) -> &'static str {
     match ty {
         ColumnType::String => "STRING",
         ColumnType::Int64 => "INT64",
@@ -29,7 +30,7 @@ pub fn schema_fields(schema: &TableSchema) -> Value {
             .map(|c| {
                 json!({
                     "name": c.name,
-                    "type": bq_type(c.ty),
+                    "type": column_type(c.ty),
                     "mode": if c.nullable { "NULLABLE" } else { "REQUIRED" },
                     "description": c.description.trim(),
                 })

@@ -85,24 +85,12 @@ fn classify(e: RestError) -> WarehouseError {
     }
 }
 
-fn bq_type(ty: ColumnType) -> &'static str {
-    match ty {
-        ColumnType::String => "STRING",
-        ColumnType::Int64 => "INT64",
-        ColumnType::Float64 => "FLOAT64",
-        ColumnType::Bool => "BOOL",
-        ColumnType::Date => "DATE",
-        ColumnType::Timestamp => "TIMESTAMP",
-        ColumnType::Json => "JSON",
-    }
-}
-
 /// Staging keeps JSON and timestamps as text (converted in SQL): loads then never depend
 /// on how a loader reads nested JSON or `…Z` timestamps.
 fn staging_type(ty: ColumnType) -> &'static str {
     match ty {
         ColumnType::Json | ColumnType::Timestamp => "STRING",
-        other => bq_type(other),
+        other => nba_schemas::bigquery::column_type(other),
     }
 }
 
@@ -513,6 +501,17 @@ fn column_names(schema: &TableSchema) -> String {
         .join(", ")
 }
 
+/// Writes that match rows on the table's keys refuse a table that declares none.
+fn require_keys(schema: &TableSchema, write: &str) -> Result<(), WarehouseError> {
+    if schema.keys.is_empty() {
+        return Err(write_err(
+            schema,
+            format!("{write} needs the table's keys, and it declares none"),
+        ));
+    }
+    Ok(())
+}
+
 fn staged_values(schema: &TableSchema) -> String {
     schema
         .columns
@@ -630,18 +629,11 @@ impl Warehouse for BigQueryWarehouse {
         }
         let dataset = schema.dataset.id();
         self.ensure_dataset(dataset).await?;
-        let fields: Vec<Value> = schema
-            .columns
-            .iter()
-            .map(|c| {
-                let mode = if c.nullable { "NULLABLE" } else { "REQUIRED" };
-                json!({"name": c.name, "type": bq_type(c.ty), "mode": mode, "description": c.description})
-            })
-            .collect();
+        // The same fields as the Terraform table files: one rendering of the registry.
         let mut table = json!({
             "tableReference": { "projectId": self.project, "datasetId": dataset, "tableId": schema.name },
             "description": schema.description,
-            "schema": { "fields": fields },
+            "schema": { "fields": nba_schemas::bigquery::schema_fields(schema) },
         });
         if let Some(part) = schema.partition_by {
             table["timePartitioning"] = json!({ "type": "DAY", "field": part });
@@ -672,12 +664,7 @@ impl Warehouse for BigQueryWarehouse {
         if rows.is_empty() {
             return Ok(WriteStats::default());
         }
-        if schema.keys.is_empty() {
-            return Err(write_err(
-                schema,
-                "a merge needs the table's keys, and it declares none",
-            ));
-        }
+        require_keys(schema, "a merge")?;
         self.with_staging(schema, &rows, async |s| self.merge_staged(schema, s, &rows).await)
             .await
     }
@@ -686,12 +673,7 @@ impl Warehouse for BigQueryWarehouse {
         if rows.is_empty() {
             return Ok(WriteStats::default());
         }
-        if schema.keys.is_empty() {
-            return Err(write_err(
-                schema,
-                "insert_new needs the table's keys, and it declares none",
-            ));
-        }
+        require_keys(schema, "insert_new")?;
         self.with_staging(schema, &rows, async |s| self.insert_staged(schema, s, &rows).await)
             .await
     }
