@@ -19,10 +19,7 @@ resource "google_firestore_database" "main" {
 }
 
 resource "google_firestore_field" "ttl" {
-  for_each = toset(concat(
-    [for id in local.collection_ids : "${local.env}_${id}"],
-    var.create_firestore_database ? local.unprefixed_collection_ids : [],
-  ))
+  for_each = toset([for id in local.collection_ids : "${local.env}_${id}"])
 
   database   = "(default)"
   collection = each.value

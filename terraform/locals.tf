@@ -47,19 +47,15 @@ locals {
   ]
   datasets = { for id in local.dataset_ids : id => "${local.env}_${id}" }
 
-  # State-store collections (Firestore): the TTL policy covers each. These go through
-  # Names::collection, so they carry the environment prefix (`{env}_{id}`)…
+  # State-store collections (Firestore): the TTL policy covers each. Every one goes
+  # through Names::collection, so it carries the environment prefix (`{env}_{id}`) and
+  # environments sharing a project's database never see each other's documents.
   collection_ids = [
     "phase_transitions",              # functions/transitions/src/tracking.rs
     "prediction_batches",             # functions/predictions/src/batch.rs
     "prediction_consolidation_locks", # functions/predictions/src/lock.rs
-  ]
-  # …and the raw processor uses these two by their bare id (not through Names::collection),
-  # so environments sharing a project share them: their TTL policy belongs to the state
-  # that creates the database (var.create_firestore_database).
-  unprefixed_collection_ids = [
-    "raw_batch_locks",       # functions/raw/src/batch.rs
-    "raw_processed_objects", # functions/raw/src/claim.rs
+    "raw_batch_locks",                # functions/raw/src/batch.rs
+    "raw_processed_objects",          # functions/raw/src/claim.rs
   ]
 
   # The raw bucket's finalize notifications (cli/src/platform.rs: RAW_FINALIZE_TRIGGER,

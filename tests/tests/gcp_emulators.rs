@@ -230,6 +230,13 @@ async fn bigquery_adapter_passes_the_warehouse_contract_on_bqemulator() {
     let t = Instant::now();
     contract::warehouse_contract(&warehouse).await;
     eprintln!("warehouse contract on bqemulator: {:.1?}", t.elapsed());
+
+    // As deployed: datasets `dev_nba_…`. The contract's writes go to the prefixed dataset
+    // and its queries name the canonical one (`nba_orchestration.contract_…`, a fresh
+    // table name): they find the rows only if the adapter qualifies them for the environment.
+    let names = nba_core::Names::new(nba_core::config::Environment::Dev, nba_core::names::Scope::Cloud);
+    let deployed = BigQueryWarehouse::new(rest(&emulator.url()), PROJECT).with_names(names);
+    contract::warehouse_contract(&deployed).await;
 }
 
 /// The vertical slice on the emulators: an upload to fake-gcs-server publishes a GCS
@@ -271,6 +278,9 @@ async fn gcs_notification_reaches_the_raw_processor_through_pubsub_push() {
         publisher: Arc::new(publisher.clone()),
         warehouse: warehouse.clone(),
         state: Arc::new(FirestoreStateStore::new(rest(&firestore.url()), PROJECT, "(default)")),
+        // Secret Manager has no emulator, and the raw processor reads no secret or token.
+        secrets: Arc::new(nba_cloud::embedded::secrets::StaticSecrets::new()),
+        id_tokens: Arc::new(nba_cloud::NoIdTokens),
     };
     let function_url = serve_raw_processor(&clients, &config).await;
 
@@ -310,7 +320,7 @@ async fn gcs_notification_reaches_the_raw_processor_through_pubsub_push() {
     .expect("query");
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert_eq!(rows[0]["home_team_tricode"], "DAL");
-    let claims = nba_cloud::StateStore::list(clients.state.as_ref(), nba_raw::claim::COLLECTION)
+    let claims = nba_cloud::StateStore::list(clients.state.as_ref(), &names.collection(nba_raw::claim::COLLECTION))
         .await
         .expect("claims");
     assert_eq!(

@@ -11,8 +11,10 @@
 //!
 //! The lock is create-if-absent with a TTL and an owner: a holder that dies
 //! stops blocking when the TTL runs out, and the next delivery takes it over;
-//! a release only deletes a lock its owner still holds.
+//! a release only deletes a lock its owner still holds. The lock collection carries
+//! the environment prefix ([`Names::collection`]), like every other collection.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDate;
@@ -20,13 +22,14 @@ use nba_cloud::StateStore;
 use nba_cloud::lock;
 pub use nba_cloud::lock::Lock;
 use nba_cloud::ports::state::StateError;
+use nba_core::Names;
 use nba_runtime::{FunctionError, Invocation, Outcome, RunStatus};
 
-use crate::claim;
 use crate::event::StorageObject;
 use crate::function::{CLAIM_WAIT, RawProcessorFunction, object_key};
 use crate::processor::{Parsed, RawProcessor, game_date_from_key};
 
+/// The lock collection's id before the environment prefix.
 pub const LOCK_COLLECTION: &str = "raw_batch_locks";
 const POLL: Duration = Duration::from_millis(50);
 
@@ -37,7 +40,6 @@ pub async fn run(
     processor: &dyn RawProcessor,
     object: StorageObject,
 ) -> Result<Outcome, FunctionError> {
-    let state = f.clients.state.as_ref();
     let transient = |e: StateError| FunctionError::Transient(e.to_string());
     let key = object_key(&object);
     let Some(date) = game_date_from_key(&object.name) else {
@@ -50,13 +52,18 @@ pub async fn run(
     let owner = inv.execution_id.to_string();
     let deadline = tokio::time::Instant::now() + CLAIM_WAIT;
     loop {
-        if let Some(status) = claim::done_status(state, &key).await.map_err(transient)? {
+        if let Some(status) = f.claims.done_status(&key).await.map_err(transient)? {
             return Ok(Outcome::skipped(format!("already processed ({status})")).with_input(object.uri()));
         }
-        match acquire(state, &lock_id, &owner, f.claim_ttl).await.map_err(transient)? {
+        match f
+            .batch_locks
+            .acquire(&lock_id, &owner, f.claim_ttl)
+            .await
+            .map_err(transient)?
+        {
             Lock::Acquired => {
                 let result = run_batch(f, inv, processor, &object, date).await;
-                release(state, &lock_id, &owner).await.map_err(transient)?;
+                f.batch_locks.release(&lock_id, &owner).await.map_err(transient)?;
                 return result;
             }
             Lock::Held { owner: holder } if tokio::time::Instant::now() >= deadline => {
@@ -70,14 +77,30 @@ pub async fn run(
     }
 }
 
-/// Takes the date's lock (see [`nba_cloud::lock`]).
-pub async fn acquire(state: &dyn StateStore, id: &str, owner: &str, ttl: Duration) -> Result<Lock, StateError> {
-    lock::acquire(state, LOCK_COLLECTION, id, owner, ttl).await
+/// The per-(processor, date) batch locks of one environment.
+#[derive(Clone)]
+pub struct BatchLocks {
+    state: Arc<dyn StateStore>,
+    collection: String,
 }
 
-/// Releases the date's lock if `owner` still holds it.
-pub async fn release(state: &dyn StateStore, id: &str, owner: &str) -> Result<(), StateError> {
-    lock::release(state, LOCK_COLLECTION, id, owner).await
+impl BatchLocks {
+    pub fn new(state: Arc<dyn StateStore>, names: &Names) -> Self {
+        BatchLocks {
+            state,
+            collection: names.collection(LOCK_COLLECTION),
+        }
+    }
+
+    /// Takes the date's lock (see [`nba_cloud::lock`]).
+    pub async fn acquire(&self, id: &str, owner: &str, ttl: Duration) -> Result<Lock, StateError> {
+        lock::acquire(self.state.as_ref(), &self.collection, id, owner, ttl).await
+    }
+
+    /// Releases the date's lock if `owner` still holds it.
+    pub async fn release(&self, id: &str, owner: &str) -> Result<(), StateError> {
+        lock::release(self.state.as_ref(), &self.collection, id, owner).await
+    }
 }
 
 /// Under the lock: every pending object of the date, loaded as one batch.
@@ -88,7 +111,6 @@ async fn run_batch(
     trigger: &StorageObject,
     date: NaiveDate,
 ) -> Result<Outcome, FunctionError> {
-    let state = f.clients.state.as_ref();
     let pending = pending_objects(f, processor, trigger, date).await?;
     let mut batch = Parsed::default();
     let mut loaded = Vec::new();
@@ -115,12 +137,14 @@ async fn run_batch(
     };
     let owner = inv.execution_id.to_string();
     for object in &loaded {
-        claim::finish(state, &object_key(object), &owner, outcome.status.as_str())
+        f.claims
+            .finish(&object_key(object), &owner, outcome.status.as_str())
             .await
             .map_err(|e| FunctionError::Transient(e.to_string()))?;
     }
     for (object, _) in &quarantined {
-        claim::finish(state, &object_key(object), &owner, "quarantined")
+        f.claims
+            .finish(&object_key(object), &owner, "quarantined")
             .await
             .map_err(|e| FunctionError::Transient(e.to_string()))?;
         outcome.inputs.push(format!("{}#{}", object.uri(), object.generation));
@@ -151,7 +175,6 @@ async fn pending_objects(
     trigger: &StorageObject,
     date: NaiveDate,
 ) -> Result<Vec<StorageObject>, FunctionError> {
-    let state = f.clients.state.as_ref();
     let prefix = format!("{}{date}/", processor.prefix());
     let listed = f
         .clients
@@ -166,7 +189,9 @@ async fn pending_objects(
         } else {
             StorageObject::from_meta(&meta)
         };
-        let done = claim::done_status(state, &object_key(&object))
+        let done = f
+            .claims
+            .done_status(&object_key(&object))
             .await
             .map_err(|e| FunctionError::Transient(e.to_string()))?;
         if done.is_none() {

@@ -23,7 +23,8 @@ use nba_dedup::EventKey;
 use nba_runtime::{CloudEventFunction, FunctionError, Invocation, Outcome};
 use tokio::sync::OnceCell;
 
-use crate::claim::{self, Claim};
+use crate::batch::BatchLocks;
+use crate::claim::{Claim, Claims};
 use crate::event::{self, EventError, StorageObject, finalized_object};
 use crate::processor::{Mode, ParseError, Parsed, ProcessorRegistry, RawObject, RawProcessor};
 use crate::quarantine::{self, QuarantineRecord};
@@ -38,6 +39,10 @@ pub struct RawProcessorFunction {
     pub processors: ProcessorRegistry,
     pub clients: Clients,
     pub names: Names,
+    /// "Processed already?" per object generation.
+    pub claims: Claims,
+    /// One batch per (processor, date) at a time.
+    pub batch_locks: BatchLocks,
     /// How long a processing claim or batch lock lives if its holder dies.
     pub claim_ttl: Duration,
     /// Reference tables created and seed aliases written, once per instance.
@@ -48,6 +53,8 @@ impl RawProcessorFunction {
     pub fn new(processors: ProcessorRegistry, clients: Clients, names: Names, claim_ttl: Duration) -> Self {
         RawProcessorFunction {
             processors,
+            claims: Claims::new(clients.state.clone(), &names),
+            batch_locks: BatchLocks::new(clients.state.clone(), &names),
             clients,
             names,
             claim_ttl,
@@ -129,8 +136,9 @@ impl RawProcessorFunction {
     ) -> Result<Outcome, FunctionError> {
         let key = object_key(&object);
         let owner = inv.execution_id.to_string();
-        let state = self.clients.state.as_ref();
-        match claim::acquire(state, &key, &owner, self.claim_ttl)
+        match self
+            .claims
+            .acquire(&key, &owner, self.claim_ttl)
             .await
             .map_err(|e| FunctionError::Transient(e.to_string()))?
         {
@@ -141,7 +149,7 @@ impl RawProcessorFunction {
             Claim::InProgress { owner } => {
                 // A concurrent duplicate delivery: wait briefly for the holder rather than
                 // churning through redeliveries; if it is still busy, ask for a redelivery.
-                return match claim::wait_done(state, &key, CLAIM_WAIT).await {
+                return match self.claims.wait_done(&key, CLAIM_WAIT).await {
                     Ok(Some(status)) => Ok(
                         Outcome::skipped(format!("processed concurrently by {owner} ({status})"))
                             .with_input(object.uri()),
@@ -160,9 +168,9 @@ impl RawProcessorFunction {
             Err(e) => Err(e),
         };
         match &result {
-            Ok(outcome) => claim::finish(state, &key, &owner, outcome.status.as_str()).await,
-            Err(FunctionError::BadInput { .. }) => claim::finish(state, &key, &owner, "quarantined").await,
-            Err(_) => claim::release(state, &key).await,
+            Ok(outcome) => self.claims.finish(&key, &owner, outcome.status.as_str()).await,
+            Err(FunctionError::BadInput { .. }) => self.claims.finish(&key, &owner, "quarantined").await,
+            Err(_) => self.claims.release(&key).await,
         }
         .map_err(|e| FunctionError::Transient(format!("recording the claim of {}: {e}", object.uri())))?;
         result

@@ -86,23 +86,23 @@ async fn failed_scraper_runs_trigger_nothing_and_successful_ones_load_their_obje
 async fn an_expired_batch_lock_is_taken_over_and_only_its_owner_releases_it() {
     let dir = tempfile::tempdir().unwrap();
     let (_cloud, clients) = cloud(dir.path());
-    let state = clients.state.as_ref();
+    let locks = batch::BatchLocks::new(clients.state.clone(), &Config::default().names());
     let id = "odds_api_player_props_processor:2025-01-10";
     let ttl = Duration::from_millis(300);
-    assert_eq!(batch::acquire(state, id, "a", ttl).await.unwrap(), Lock::Acquired);
+    assert_eq!(locks.acquire(id, "a", ttl).await.unwrap(), Lock::Acquired);
     assert_eq!(
-        batch::acquire(state, id, "b", ttl).await.unwrap(),
+        locks.acquire(id, "b", ttl).await.unwrap(),
         Lock::Held { owner: "a".into() }
     );
     // "a" dies without releasing: once the TTL runs out, "b" takes over.
     tokio::time::sleep(Duration::from_millis(400)).await;
-    assert_eq!(batch::acquire(state, id, "b", ttl).await.unwrap(), Lock::Acquired);
+    assert_eq!(locks.acquire(id, "b", ttl).await.unwrap(), Lock::Acquired);
     // "a" waking up and releasing must not free b's lock.
-    batch::release(state, id, "a").await.unwrap();
+    locks.release(id, "a").await.unwrap();
     assert_eq!(
-        batch::acquire(state, id, "c", ttl).await.unwrap(),
+        locks.acquire(id, "c", ttl).await.unwrap(),
         Lock::Held { owner: "b".into() }
     );
-    batch::release(state, id, "b").await.unwrap();
-    assert_eq!(batch::acquire(state, id, "c", ttl).await.unwrap(), Lock::Acquired);
+    locks.release(id, "b").await.unwrap();
+    assert_eq!(locks.acquire(id, "c", ttl).await.unwrap(), Lock::Acquired);
 }

@@ -56,6 +56,7 @@ pub fn workflow_function(
         http: reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(900))
             .build()?,
+        id_tokens: clients.id_tokens.clone(),
         warehouse: clients.warehouse.clone(),
         objects: clients.objects.clone(),
     })))
@@ -68,7 +69,11 @@ pub fn functions(
     config: &Config,
     upstreams: http::Upstreams,
 ) -> anyhow::Result<Vec<(&'static str, Function)>> {
-    let fetcher = http::Fetcher::new(config.timeouts.http_connect, config.timeouts.http_total)?;
+    let fetcher = http::Fetcher::new(
+        config.timeouts.http_connect,
+        config.timeouts.http_total,
+        clients.secrets.clone(),
+    )?;
     let mut all = vec![(SCRAPE_FUNCTION, scrape_function(clients, config, upstreams, fetcher))];
     match std::env::var("NBA_FUNCTION_URL_SCRAPERS") {
         Ok(url) => {

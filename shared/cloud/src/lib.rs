@@ -16,6 +16,7 @@ pub mod lock;
 pub mod ports;
 pub mod writer;
 
+pub use ports::id_token::{IdTokenError, IdTokenSource, NoIdTokens};
 pub use ports::object_store::{ObjectMeta, ObjectStore, ObjectStoreError};
 pub use ports::pubsub::{OutgoingMessage, PubSubError, Publisher};
 pub use ports::secrets::{Secret, SecretError, SecretSource};
@@ -31,6 +32,10 @@ pub struct Clients {
     pub publisher: Arc<dyn Publisher>,
     pub warehouse: Arc<dyn Warehouse>,
     pub state: Arc<dyn StateStore>,
+    /// API keys (the environment locally, Secret Manager in the cloud).
+    pub secrets: Arc<dyn SecretSource>,
+    /// ID tokens for calling another function (none locally, the metadata server on Cloud Run).
+    pub id_tokens: Arc<dyn IdTokenSource>,
 }
 
 /// Why [`connect`] could not build clients.

@@ -389,10 +389,15 @@ struct Credential {
 }
 
 impl Fetcher {
-    /// The production fetcher: the policy table with environment overrides,
-    /// secrets from the environment, `connect`/`total` as ceilings over the table.
-    pub fn new(connect_timeout: Duration, total_timeout: Duration) -> Result<Self, FetcherBuildError> {
-        let mut options = FetcherOptions::from_env()?;
+    /// The production fetcher: the policy table with environment overrides, keys from
+    /// `secrets` (the platform's: Secret Manager in the cloud), `connect`/`total` as
+    /// ceilings over the table.
+    pub fn new(
+        connect_timeout: Duration,
+        total_timeout: Duration,
+        secrets: Arc<dyn SecretSource>,
+    ) -> Result<Self, FetcherBuildError> {
+        let mut options = FetcherOptions::from_env()?.secrets(secrets);
         options.policies.cap_timeouts(connect_timeout, total_timeout);
         options.build()
     }

@@ -8,7 +8,7 @@ use axum::Json;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use nba_cloud::writer::{WriteContext, write_rows};
-use nba_cloud::{ObjectStore, Warehouse};
+use nba_cloud::{IdTokenSource, ObjectStore, Warehouse};
 use nba_core::CorrelationId;
 use nba_runtime::{FunctionError, HttpFunction, HttpRequest, Invocation, Outcome, RunStatus};
 use nba_schemas::tables::orchestration::WorkflowDecision;
@@ -26,6 +26,9 @@ pub struct WorkflowFunction {
     /// The scraper function (`POST {url}scrape`).
     pub scrapers_url: Url,
     pub http: reqwest::Client,
+    /// Cloud Run admits a call to the private scraper service only with an ID token
+    /// whose audience is its URL; locally there is none to send.
+    pub id_tokens: Arc<dyn IdTokenSource>,
     pub warehouse: Arc<dyn Warehouse>,
     pub objects: Arc<dyn ObjectStore>,
 }
@@ -87,15 +90,23 @@ impl WorkflowFunction {
             Ok(url) => url,
             Err(e) => return failed(format!("scraper URL: {e}")),
         };
+        let audience = self.scrapers_url.as_str().trim_end_matches('/');
         let mut delay = Duration::from_millis(200);
         for attempt in 1..=4 {
-            let sent = self
+            // Asked per attempt: the source caches, and a retry must not reuse an expired token.
+            let token = match self.id_tokens.id_token(audience).await {
+                Ok(token) => token,
+                Err(e) => return failed(e.to_string()),
+            };
+            let mut request = self
                 .http
                 .post(url.clone())
                 .header(CorrelationId::HEADER, inv.correlation_id.as_str())
-                .json(&body)
-                .send()
-                .await;
+                .json(&body);
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            let sent = request.send().await;
             match sent {
                 Ok(r) if r.status().as_u16() == 503 && attempt < 4 => {}
                 Ok(r) => {
@@ -255,4 +266,89 @@ fn summarise(date: NaiveDate, now: DateTime<Utc>, rows: &[WorkflowDecision]) -> 
         })).collect::<Vec<_>>(),
     });
     (Json(body).into_response(), outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderMap;
+    use nba_cloud::embedded::{LocalCloud, LocalCloudOptions};
+    use nba_cloud::{IdTokenError, NoIdTokens};
+    use std::sync::Mutex;
+
+    /// Mints a fixed token, or refuses.
+    struct FixedTokens(Result<String, String>);
+
+    #[async_trait]
+    impl IdTokenSource for FixedTokens {
+        async fn id_token(&self, audience: &str) -> Result<Option<String>, IdTokenError> {
+            self.0.clone().map(Some).map_err(|reason| IdTokenError {
+                audience: audience.into(),
+                reason,
+            })
+        }
+    }
+
+    /// A scraper service that records each call's `Authorization` header.
+    async fn recording_scrapers() -> (Url, Arc<Mutex<Vec<Option<String>>>>) {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let record = seen.clone();
+        let app = axum::Router::new().route(
+            "/scrape",
+            axum::routing::post(move |headers: HeaderMap| {
+                let auth = headers.get("authorization").map(|v| v.to_str().unwrap().to_owned());
+                record.lock().unwrap().push(auth);
+                async { Json(json!({"status": "success", "gcs_path": "gs://raw/x.json"})) }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        (url, seen)
+    }
+
+    fn workflow(dir: &std::path::Path, scrapers_url: Url, id_tokens: Arc<dyn IdTokenSource>) -> WorkflowFunction {
+        let clients = LocalCloud::open(dir, LocalCloudOptions::default())
+            .unwrap()
+            .into_clients();
+        let registry = crate::scraper::ScraperRegistry::standard();
+        WorkflowFunction {
+            workflow: WorkflowFile::parse(WorkflowFile::REPLAY, &registry.names()).unwrap(),
+            scrapers_url,
+            http: reqwest::Client::new(),
+            id_tokens,
+            warehouse: clients.warehouse,
+            objects: clients.objects,
+        }
+    }
+
+    #[tokio::test]
+    async fn calls_to_the_scraper_service_carry_the_id_token_when_there_is_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let (url, seen) = recording_scrapers().await;
+        let inv = Invocation::new(WORKFLOW_FUNCTION);
+        let body = json!({"scraper": "nbac_schedule", "date": "2025-01-10"});
+
+        let cloud = workflow(dir.path(), url.clone(), Arc::new(FixedTokens(Ok("eyJ.tok.sig".into()))));
+        assert_eq!(cloud.run_scraper(&inv, body.clone()).await.status, "success");
+        let local = workflow(dir.path(), url, Arc::new(NoIdTokens));
+        assert_eq!(local.run_scraper(&inv, body).await.status, "success");
+
+        assert_eq!(*seen.lock().unwrap(), vec![Some("Bearer eyJ.tok.sig".to_owned()), None]);
+    }
+
+    #[tokio::test]
+    async fn no_token_means_no_call_and_a_failed_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let (url, seen) = recording_scrapers().await;
+        let f = workflow(dir.path(), url, Arc::new(FixedTokens(Err("no service account".into()))));
+        let run = f
+            .run_scraper(&Invocation::new(WORKFLOW_FUNCTION), json!({"scraper": "nbac_schedule"}))
+            .await;
+        assert_eq!(run.status, "error");
+        assert!(
+            seen.lock().unwrap().is_empty(),
+            "an unauthenticated call would only be refused"
+        );
+    }
 }

@@ -156,6 +156,10 @@ impl LocalCloud {
             publisher: Arc::new(self.pubsub.clone()),
             warehouse: self.warehouse.clone(),
             state: self.state.clone(),
+            // Locally, keys come from the process environment (`NBA_SECRET_*`) and
+            // functions call each other on loopback without tokens.
+            secrets: Arc::new(secrets::EnvSecrets),
+            id_tokens: Arc::new(crate::NoIdTokens),
         }
     }
 

@@ -3,13 +3,15 @@
 //! * Writes are batch **load jobs** (newline-delimited JSON) into a short-lived staging
 //!   table, then one SQL statement: `MERGE` on the keys (rows whose `data_hash` is
 //!   unchanged are counted, not rewritten), `INSERT … WHERE NOT EXISTS`-style merges for
-//!   insert-only tables, or `DELETE` + `INSERT` of one partition. No streaming inserts.
+//!   insert-only tables, or one `MERGE … ON FALSE` that swaps a partition atomically. No
+//!   streaming inserts.
 //! * Every query is parameterised (positional `?`, BigQuery's `POSITIONAL` mode); scans of
 //!   partitioned tables always carry the partition filter.
 //! * Rate limits (`rateLimitExceeded`) and concurrent-DML serialisation conflicts are
 //!   retried a bounded number of times with backoff; other errors surface at once.
-//! * Datasets keep their canonical names (`nba_raw`, …): environments are separate
-//!   projects, so the SQL the functions write reads the same here and in DuckDB.
+//! * Datasets carry the environment prefix (`dev_nba_raw`), as Terraform creates them, so
+//!   environments can share a project. The functions' SQL names them canonically
+//!   (`nba_raw.t`, the same SQL DuckDB runs); the adapter qualifies them on the way out.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -17,6 +19,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use nba_core::{Dataset, Names};
 use nba_schemas::{ColumnType, DATA_HASH, Row, TableSchema};
 use reqwest::{Method, StatusCode};
 use serde_json::{Map, Value, json};
@@ -41,6 +44,8 @@ const STAGING_TTL: Duration = Duration::from_secs(3600);
 pub struct BigQueryWarehouse {
     rest: Rest,
     project: String,
+    /// Dataset names of the environment.
+    names: Names,
     ensured: Arc<Mutex<HashSet<String>>>,
 }
 
@@ -188,12 +193,25 @@ fn number(v: Option<&Value>) -> u64 {
 }
 
 impl BigQueryWarehouse {
+    /// Datasets by their canonical names (`nba_raw`): emulators and tests.
     pub fn new(rest: Rest, project: &str) -> Self {
         BigQueryWarehouse {
             rest,
             project: project.to_owned(),
+            names: Names::embedded(),
             ensured: Arc::default(),
         }
+    }
+
+    /// Datasets as `names` calls them (`dev_nba_raw` in the cloud, as Terraform creates them).
+    pub fn with_names(mut self, names: Names) -> Self {
+        self.names = names;
+        self
+    }
+
+    /// The environment's id of a dataset.
+    fn dataset(&self, dataset: Dataset) -> String {
+        self.names.dataset(dataset)
     }
 
     fn base(&self) -> String {
@@ -323,7 +341,7 @@ impl BigQueryWarehouse {
 
     /// Loads `rows` into a fresh staging table next to the target; returns its name.
     async fn stage(&self, schema: &TableSchema, rows: &[Row]) -> Result<String, WarehouseError> {
-        let dataset = schema.dataset.id();
+        let dataset = &self.dataset(schema.dataset);
         let staging = format!("__staging_{}_{}", schema.name, uuid::Uuid::new_v4().simple());
         let mut fields: Vec<Value> = schema
             .columns
@@ -399,8 +417,8 @@ impl BigQueryWarehouse {
     ) -> Result<T, WarehouseError> {
         self.ensure_table(schema).await?;
         let staging = self.stage(schema, rows).await?;
-        let result = apply(&self.table_ref(schema.dataset.id(), &staging)).await;
-        self.drop_table(schema.dataset.id(), &staging).await;
+        let result = apply(&self.table_ref(&self.dataset(schema.dataset), &staging)).await;
+        self.drop_table(&self.dataset(schema.dataset), &staging).await;
         result
     }
 }
@@ -528,7 +546,7 @@ impl BigQueryWarehouse {
         staging: &str,
         rows: &[Row],
     ) -> Result<WriteStats, WarehouseError> {
-        let target = self.table_ref(schema.dataset.id(), schema.name);
+        let target = self.table_ref(&self.dataset(schema.dataset), schema.name);
         let bounds = partition_bounds(schema, rows);
         let on = join_on(schema, &bounds);
         let batch = deduped(schema, staging, true);
@@ -585,7 +603,7 @@ impl BigQueryWarehouse {
         staging: &str,
         rows: &[Row],
     ) -> Result<WriteStats, WarehouseError> {
-        let target = self.table_ref(schema.dataset.id(), schema.name);
+        let target = self.table_ref(&self.dataset(schema.dataset), schema.name);
         let on = join_on(schema, &partition_bounds(schema, rows));
         let sql = format!(
             "MERGE {target} t USING {} s ON {on} WHEN NOT MATCHED THEN INSERT ({}) VALUES ({})",
@@ -601,10 +619,56 @@ impl BigQueryWarehouse {
         })
     }
 
+    /// Replaces a partition's rows with the staged ones in ONE statement, so a reader
+    /// never sees the partition empty or half-written: `MERGE … ON FALSE` matches
+    /// nothing, so every target row of the partition is "not matched by source" (deleted)
+    /// and every staged row "not matched by target" (inserted), in one atomic job.
+    async fn swap_partition(
+        &self,
+        schema: &TableSchema,
+        part: &str,
+        partition: NaiveDate,
+        staging: &str,
+    ) -> Result<WriteStats, WarehouseError> {
+        let target = self.table_ref(&self.dataset(schema.dataset), schema.name);
+        let before = self
+            .run(
+                &format!("SELECT COUNT(*) AS n FROM {target} WHERE `{part}` = ?"),
+                &[json!(partition.to_string())],
+            )
+            .await
+            .map_err(|e| retag(schema, e))?;
+        let sql = format!(
+            "MERGE {target} t USING (SELECT * FROM {staging}) s ON FALSE \
+             WHEN NOT MATCHED BY SOURCE AND t.`{part}` = ? THEN DELETE \
+             WHEN NOT MATCHED BY TARGET THEN INSERT ({}) VALUES ({})",
+            column_names(schema),
+            staged_values(schema)
+        );
+        let affected = self
+            .run(&sql, &[json!(partition.to_string())])
+            .await
+            .map_err(|e| retag(schema, e))?
+            .affected;
+        // The job counts deleted + inserted rows together; the count before splits them
+        // (approximate only if another writer touches the partition in between).
+        let deleted = before
+            .rows
+            .first()
+            .and_then(|r| r.get("n"))
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        Ok(WriteStats {
+            inserted: affected.saturating_sub(deleted),
+            deleted,
+            ..Default::default()
+        })
+    }
+
     async fn append_staged(&self, schema: &TableSchema, staging: &str) -> Result<u64, WarehouseError> {
         let sql = format!(
             "INSERT INTO {} ({}) SELECT {} FROM {staging} s",
-            self.table_ref(schema.dataset.id(), schema.name),
+            self.table_ref(&self.dataset(schema.dataset), schema.name),
             column_names(schema),
             staged_values(schema)
         );
@@ -627,7 +691,7 @@ impl Warehouse for BigQueryWarehouse {
         if self.ensured.lock().unwrap_or_else(|p| p.into_inner()).contains(&name) {
             return Ok(());
         }
-        let dataset = schema.dataset.id();
+        let dataset = &self.dataset(schema.dataset);
         self.ensure_dataset(dataset).await?;
         // The same fields as the Terraform table files: one rendering of the registry.
         let mut table = json!({
@@ -688,29 +752,26 @@ impl Warehouse for BigQueryWarehouse {
             .partition_by
             .ok_or_else(|| write_err(schema, "replace_partition on a table without a partition column"))?;
         self.ensure_table(schema).await?;
-        let target = self.table_ref(schema.dataset.id(), schema.name);
-        // Not atomic across the two statements: a reader between them sees the partition
-        // empty. Loads with WRITE_TRUNCATE on `table$YYYYMMDD` would be, but no emulator
-        // here supports partition decorators.
-        let deleted = self
-            .run(
-                &format!("DELETE FROM {target} WHERE `{part}` = ?"),
-                &[json!(partition.to_string())],
-            )
-            .await
-            .map_err(|e| retag(schema, e))?
-            .affected;
-        let inserted = if rows.is_empty() {
-            0
-        } else {
-            self.with_staging(schema, &rows, async |s| self.append_staged(schema, s).await)
-                .await?
-        };
-        Ok(WriteStats {
-            inserted,
-            deleted,
-            ..Default::default()
+        if rows.is_empty() {
+            // One statement: atomic on its own.
+            let target = self.table_ref(&self.dataset(schema.dataset), schema.name);
+            let deleted = self
+                .run(
+                    &format!("DELETE FROM {target} WHERE `{part}` = ?"),
+                    &[json!(partition.to_string())],
+                )
+                .await
+                .map_err(|e| retag(schema, e))?
+                .affected;
+            return Ok(WriteStats {
+                deleted,
+                ..Default::default()
+            });
+        }
+        self.with_staging(schema, &rows, async |s| {
+            self.swap_partition(schema, part, partition, s).await
         })
+        .await
     }
 
     async fn scan(
@@ -726,7 +787,7 @@ impl Warehouse for BigQueryWarehouse {
         let mut sql = format!(
             "SELECT {} FROM {}",
             column_names(schema),
-            self.table_ref(schema.dataset.id(), schema.name)
+            self.table_ref(&self.dataset(schema.dataset), schema.name)
         );
         let mut params = Vec::new();
         if let (Some(range), Some(part)) = (range, schema.partition_by) {
@@ -742,13 +803,72 @@ impl Warehouse for BigQueryWarehouse {
 
     async fn query(&self, sql: &str, params: Vec<Value>) -> Result<Vec<Row>, WarehouseError> {
         check_read_only(sql)?;
-        Ok(self.run(sql, &params).await?.rows)
+        Ok(self.run(&environment_datasets(sql, &self.names), &params).await?.rows)
     }
+}
+
+/// The functions' SQL names datasets canonically (`FROM nba_raw.t`), the same SQL that
+/// runs on DuckDB; here each canonical dataset qualifier becomes the environment's
+/// (`dev_nba_raw.t`). A qualifier is a dataset id followed by `.` that does not continue
+/// an identifier (`dev_nba_raw.` stays) and is not inside a string literal.
+fn environment_datasets(sql: &str, names: &Names) -> String {
+    let renames: Vec<(String, String)> = Dataset::ALL
+        .into_iter()
+        .map(|d| (format!("{}.", d.id()), format!("{}.", names.dataset(d))))
+        .filter(|(canonical, renamed)| canonical != renamed)
+        .collect();
+    if renames.is_empty() {
+        return sql.to_owned();
+    }
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut quote: Option<char> = None;
+    let mut previous: Option<char> = None;
+    let mut i = 0;
+    while let Some(c) = sql[i..].chars().next() {
+        match quote {
+            Some(q) if c == q && previous != Some('\\') => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None => {
+                let continues_identifier = previous.is_some_and(|p| p.is_ascii_alphanumeric() || p == '_');
+                let hit = renames
+                    .iter()
+                    .find(|(canonical, _)| sql[i..].starts_with(canonical.as_str()));
+                if let (false, Some((canonical, renamed))) = (continues_identifier, hit) {
+                    out.push_str(renamed);
+                    i += canonical.len();
+                    previous = Some('.');
+                    continue;
+                }
+            }
+        }
+        out.push(c);
+        previous = Some(c);
+        i += c.len_utf8();
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn canonical_dataset_qualifiers_become_the_environments() {
+        let dev = Names::new(nba_core::config::Environment::Dev, nba_core::names::Scope::Cloud);
+        assert_eq!(
+            environment_datasets(
+                "SELECT a.x FROM nba_raw.t a JOIN `nba_analytics.u` b USING (x) \
+                 WHERE 'it''s nba_raw.t' <> \"nba_raw.t\" AND dev_nba_raw.t.y = 1",
+                &dev
+            ),
+            "SELECT a.x FROM dev_nba_raw.t a JOIN `dev_nba_analytics.u` b USING (x) \
+             WHERE 'it''s nba_raw.t' <> \"nba_raw.t\" AND dev_nba_raw.t.y = 1",
+            "qualifiers renamed; literals and already-prefixed names untouched"
+        );
+        let canonical = "SELECT * FROM nba_predictions.p";
+        assert_eq!(environment_datasets(canonical, &Names::embedded()), canonical);
+    }
 
     #[test]
     fn parameters_are_typed_for_bigquery() {

@@ -14,6 +14,7 @@
 pub mod bigquery;
 pub mod firestore;
 pub mod gcs;
+pub mod id_token;
 pub mod pubsub;
 pub mod rest;
 pub mod secret_manager;
@@ -23,6 +24,7 @@ use std::sync::Arc;
 pub use bigquery::BigQueryWarehouse;
 pub use firestore::FirestoreStateStore;
 pub use gcs::GcsObjectStore;
+pub use id_token::MetadataIdTokens;
 pub use pubsub::{BatchSettings, PubSubPublisher};
 pub use rest::{Auth, Rest, RestError};
 pub use secret_manager::SecretManagerSource;
@@ -71,6 +73,11 @@ pub struct GcpOptions {
     pub firestore_database: String,
     /// Prefix of Secret Manager ids (the environment, e.g. `dev-`).
     pub secret_prefix: String,
+    /// Environment names: BigQuery datasets are `{env}_nba_…`, as Terraform creates them.
+    pub names: nba_core::Names,
+    /// The metadata server, which mints ID tokens on Cloud Run (`GCE_METADATA_HOST`
+    /// overrides it, as Google's own libraries allow).
+    pub metadata_endpoint: String,
 }
 
 impl GcpOptions {
@@ -85,6 +92,9 @@ impl GcpOptions {
             var("FIRESTORE_EMULATOR_HOST").as_deref(),
         );
         opts.set_bigquery_emulator(var("BIGQUERY_EMULATOR_HOST").as_deref());
+        if let Some(host) = var("GCE_METADATA_HOST") {
+            opts.metadata_endpoint = rest::endpoint_from(Some(&host), id_token::METADATA_SERVER).0;
+        }
         opts
     }
 
@@ -113,6 +123,8 @@ impl GcpOptions {
             bigquery_emulated,
             firestore_database: "(default)".to_owned(),
             secret_prefix: format!("{}-", environment.as_str()),
+            names: nba_core::Names::new(environment, nba_core::names::Scope::Cloud),
+            metadata_endpoint: id_token::METADATA_SERVER.to_owned(),
         }
     }
 }
@@ -133,6 +145,7 @@ pub struct GcpCloud {
     pub state: Arc<FirestoreStateStore>,
     pub warehouse: Arc<BigQueryWarehouse>,
     pub secrets: Arc<SecretManagerSource>,
+    pub id_tokens: Arc<MetadataIdTokens>,
 }
 
 impl GcpCloud {
@@ -172,15 +185,16 @@ impl GcpCloud {
                 &opts.project,
                 &opts.firestore_database,
             )),
-            warehouse: Arc::new(BigQueryWarehouse::new(
-                rest(&opts.bigquery_endpoint, opts.bigquery_emulated)?,
-                &opts.project,
-            )),
+            warehouse: Arc::new(
+                BigQueryWarehouse::new(rest(&opts.bigquery_endpoint, opts.bigquery_emulated)?, &opts.project)
+                    .with_names(opts.names.clone()),
+            ),
             secrets: Arc::new(SecretManagerSource::new(
                 rest(&opts.secret_manager_endpoint, false)?,
                 &opts.project,
                 &opts.secret_prefix,
             )),
+            id_tokens: Arc::new(MetadataIdTokens::new(http.clone(), &opts.metadata_endpoint)),
         })
     }
 
@@ -191,6 +205,8 @@ impl GcpCloud {
             publisher: self.publisher,
             warehouse: self.warehouse,
             state: self.state,
+            secrets: self.secrets,
+            id_tokens: self.id_tokens,
         }
     }
 }
