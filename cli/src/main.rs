@@ -389,7 +389,7 @@ async fn backfill(
     let progress = progress_bar("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} days, eta {eta} {msg}");
     progress.set_message("starting the local cloud, the functions and the replay upstream");
     let data_dir = config.env_dir();
-    log_to_file(&data_dir)?;
+    let (_, _traces) = log_to_file(&data_dir)?;
     let options = PlatformOptions::replay(config, dataset, duplicate_deliveries);
     let platform = LocalPlatform::start(options).await?;
     let report = nba_cli::backfill::backfill(&platform, from, to, &progress).await;
@@ -449,7 +449,7 @@ async fn run(config: Config, options: RunOptions) -> anyhow::Result<ExitCode> {
         None => opening_night(&dataset, date)?.unwrap_or(date),
     };
     let data_dir = config.env_dir();
-    let log_file = log_to_file(&data_dir)?;
+    let (log_file, _traces) = log_to_file(&data_dir)?;
     let options = PlatformOptions::replay(config, dataset, duplicate_deliveries);
     let platform = LocalPlatform::start(options).await?;
     let result = async {
@@ -498,7 +498,7 @@ async fn evaluate(
     let opening = opening_night(&dataset, from)?
         .with_context(|| format!("{} has no regular season before {from}", dataset.display()))?;
     let data_dir = config.env_dir();
-    log_to_file(&data_dir)?;
+    let (_, _traces) = log_to_file(&data_dir)?;
     let platform = LocalPlatform::start(PlatformOptions::replay(config, dataset, false)).await?;
     let progress = progress_bar("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} days replayed, eta {eta} {msg}");
     let replay = nba_cli::backfill::backfill(&platform, opening, to, &progress).await;
@@ -523,20 +523,41 @@ async fn evaluate(
 }
 
 /// The functions run in this process: their structured logs go to a file, so the
-/// terminal shows progress and the summary.
-fn log_to_file(data_dir: &std::path::Path) -> anyhow::Result<PathBuf> {
+/// terminal shows progress and the summary. Spans go where `NBA_TRACES` says: `file`
+/// writes them as JSON lines to `logs/spans.jsonl` beside the logs; `stdout`, `otlp` and
+/// `off` (default) as for a function binary (see `nba_runtime::telemetry`).
+fn log_to_file(data_dir: &std::path::Path) -> anyhow::Result<(PathBuf, nba_runtime::logging::Traces)> {
+    use nba_runtime::telemetry::{self, TRACES_VAR, TraceExport};
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     let dir = data_dir.join("logs");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let path = dir.join("functions.jsonl");
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .with_context(|| format!("opening {}", path.display()))?;
+    let open = |name: &str| {
+        let path = dir.join(name);
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .with_context(|| format!("opening {}", path.display()))
+            .map(|file| (path, file))
+    };
+    let (path, file) = open("functions.jsonl")?;
+    let export = match std::env::var(TRACES_VAR).unwrap_or_default().trim() {
+        "file" => TraceExport::JsonLines(Box::new(open("spans.jsonl")?.1)),
+        other => TraceExport::parse(other)?,
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_env("NBA_LOG").unwrap_or_else(|_| "info".into());
     let layer = nba_runtime::logging::CloudLoggingLayer::new("nba-run", None, std::sync::Mutex::new(file));
-    tracing_subscriber::registry().with(filter).with(layer).try_init()?;
-    Ok(path)
+    let registry = tracing_subscriber::registry().with(filter).with(layer);
+    let traces = match telemetry::layer(export, "nba-run")? {
+        Some((otel, provider)) => {
+            registry.with(otel).try_init()?;
+            Some(provider)
+        }
+        None => {
+            registry.try_init()?;
+            None
+        }
+    };
+    Ok((path, nba_runtime::logging::Traces(traces)))
 }

@@ -13,7 +13,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn serve_api() -> anyhow::Result<()> {
-    nba_runtime::init_logging(nba_publishing::API_FUNCTION);
+    let _traces = nba_runtime::init_logging(nba_publishing::API_FUNCTION)?;
     let config = nba_core::Config::from_env()?;
     let clients = nba_cloud::connect(&config)?;
     let router = nba_publishing::api_router(&clients, &config)?;

@@ -246,6 +246,8 @@ impl Config {
         "NBA_DATASET_DIR",
         "NBA_FUNCTION_URL_",
         "NBA_WORKFLOW_FILE",
+        // The span exporter (nba_runtime::telemetry).
+        "NBA_TRACES",
     ];
 
     pub fn names(&self) -> Names {

@@ -33,6 +33,7 @@ pub mod invocation;
 pub mod logging;
 pub mod registry;
 pub mod server;
+pub mod telemetry;
 
 pub use cloudevents;
 pub use deps::{RuntimeDeps, RuntimeSettings};

@@ -22,16 +22,26 @@ use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 
+use crate::telemetry::{self, TelemetryError, TraceExport};
+
 const TRACE_KEY: &str = "logging.googleapis.com/trace";
 const LABELS_KEY: &str = "logging.googleapis.com/labels";
 /// Span fields promoted to labels.
 const LABEL_FIELDS: &[&str] = &["function", "execution_id", "correlation_id"];
 
 /// Installs the global subscriber: Cloud Logging JSON on stdout, level from `NBA_LOG`, then
-/// `RUST_LOG`, else `info`. Also routes panics through the log (with a backtrace when
-/// `RUST_BACKTRACE` asks for one). Calling it again is a no-op.
-pub fn init_logging(function_name: &str) {
+/// `RUST_LOG`, else `info`, and OpenTelemetry spans exported as `NBA_TRACES` says (see
+/// [`crate::telemetry`]). Also routes panics through the log (with a backtrace when
+/// `RUST_BACKTRACE` asks for one). Calling it again is a no-op. Keep the answer alive
+/// while serving: dropping it flushes the spans not yet exported.
+pub fn init_logging(function_name: &str) -> Result<Traces, TelemetryError> {
     static INIT: OnceLock<()> = OnceLock::new();
+    if INIT.get().is_some() {
+        return Ok(Traces(None));
+    }
+    let export = TraceExport::from_env()?;
+    let mut provider = None;
+    let mut failure = None;
     INIT.get_or_init(|| {
         let filter = ["NBA_LOG", "RUST_LOG"]
             .iter()
@@ -39,10 +49,42 @@ pub fn init_logging(function_name: &str) {
             .find_map(|spec| EnvFilter::try_new(spec).ok())
             .unwrap_or_else(|| EnvFilter::new("info"));
         let layer = CloudLoggingLayer::new(function_name, project_from_env(), std::io::stdout);
+        let registry = tracing_subscriber::registry().with(filter).with(layer);
         // Another subscriber may already be installed (tests, embedding binaries): keep it.
-        let _ = tracing_subscriber::registry().with(filter).with(layer).try_init();
+        match telemetry::layer(export, function_name) {
+            Ok(Some((otel, p))) => {
+                provider = Some(p);
+                let _ = registry.with(otel).try_init();
+            }
+            Ok(None) => {
+                let _ = registry.try_init();
+            }
+            Err(e) => {
+                let _ = registry.try_init();
+                failure = Some(e);
+            }
+        }
         install_panic_hook();
     });
+    match failure {
+        // Asked for traces and cannot export them: stop at start-up, not run blind.
+        Some(e) => Err(e),
+        None => Ok(Traces(provider)),
+    }
+}
+
+/// The span exporter of this process; dropping it flushes what is left.
+#[must_use = "dropping it stops and flushes the span export"]
+pub struct Traces(pub Option<opentelemetry_sdk::trace::SdkTracerProvider>);
+
+impl Drop for Traces {
+    fn drop(&mut self) {
+        if let Some(provider) = self.0.take()
+            && let Err(e) = provider.shutdown()
+        {
+            eprintln!("flushing spans at exit: {e}");
+        }
+    }
 }
 
 /// The project for trace names: `GOOGLE_CLOUD_PROJECT`, else `NBA_PROJECT_ID`.

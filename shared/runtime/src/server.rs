@@ -38,6 +38,8 @@ use crate::headers::security_headers;
 use crate::invocation::{Failure, InvocationRun, Trigger, TriggerType};
 use crate::logging::init_logging;
 use crate::registry::FunctionRegistry;
+use crate::telemetry;
+use tracing_opentelemetry::{OpenTelemetrySpanExt, SetParentError};
 
 /// Command line / environment of a function binary.
 #[derive(Debug, Clone, clap::Parser)]
@@ -84,7 +86,7 @@ pub async fn serve(registry: FunctionRegistry, options: ServeOptions) -> anyhow:
         signature_type,
         host,
     } = options.args;
-    init_logging(&target);
+    let _traces = init_logging(&target)?;
     raise_open_file_limit();
     let function = registry.get(&target)?;
     if let Some(declared) = signature_type.as_deref() {
@@ -313,6 +315,11 @@ fn invocation(
 ) -> Invocation {
     let span = tracing::Span::current();
     span.record("correlation_id", correlation_id.as_str());
+    // One trace per chain (see `telemetry`). Without an OpenTelemetry layer there is no
+    // span to parent; a span already started would be a runtime bug worth a warning.
+    if let Err(SetParentError::AlreadyStarted) = span.set_parent(telemetry::chain_parent(correlation_id.as_str())) {
+        tracing::warn!("the invocation span started before its chain parent was set");
+    }
     span.record("trigger_event_id", trigger_event_id.as_str());
     if let Some(trace) = &trace_id {
         span.record("trace_id", trace.as_str());
