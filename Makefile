@@ -24,7 +24,7 @@ NBA     := $(CARGO_TARGET_DIR)/debug/nba
 help:
 	@echo "make run    - replay the bundled season's day $(DATE) through the local cloud (offline), then serve the dashboard until Ctrl-C"
 	@echo "make test   - fmt check, clippy -D warnings, every test"
-	@echo "make bench  - benchmarks (cold start, 1,000 concurrent requests, day run)"
+	@echo "make bench  - benchmarks into BENCHMARKS.md (cold start and idle RSS vs Python functions-framework, 1,000 concurrent requests, a day, 1/2/4/8 weeks and a season; BENCH_SEASON=0 skips the season)"
 	@echo "make schemas - regenerate terraform/schemas from the schema registry"
 	@echo "make fuzz   - every cargo-fuzz target (fuzz/) for FUZZ_SECONDS each (nightly); fails on a crash"
 

@@ -469,6 +469,11 @@ def check_state(tf: Terraform, consts: Consts) -> None:
     secrets_rs = rust("functions/scrapers/src/http/secrets.rs")
     keys = set(re.findall(r'pub const \w+: &str = "(NBA_SECRET_\w+)";', secrets_rs))
     expect_equal("state", "Secret Manager secrets (API keys)", set((tf.local("secrets") or {}).keys()), keys)
+    # SecretManagerSource::secret_id: `{env}-` + the name in lower case, `_` → `-`.
+    for name, secret_id in (tf.local("secrets") or {}).items():
+        expected = "${local.env}-" + name.lower().replace("_", "-")
+        if secret_id != expected:
+            fail("state", f"local.secrets.{name} is {secret_id!r}; the code reads {expected!r}")
 
 
 def check_views(tf: Terraform) -> None:

@@ -12,6 +12,15 @@ resource "google_project_iam_member" "function_job_user" {
   member  = google_service_account.function[each.key].member
 }
 
+# The collector sidecar writes the function's spans to Cloud Trace as the function's account.
+resource "google_project_iam_member" "function_trace_agent" {
+  for_each = var.traces ? local.functions : {}
+
+  project = var.project
+  role    = "roles/cloudtrace.agent"
+  member  = google_service_account.function[each.key].member
+}
+
 resource "google_bigquery_dataset_iam_member" "function_writes" {
   for_each = {
     for pair in flatten([

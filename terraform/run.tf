@@ -5,6 +5,19 @@
 
 locals {
   scrapers_url = "https://${local.env}-nba-scrapers-${data.google_project.this.number}.${var.region}.run.app"
+
+  # The collector sidecar's pipeline: OTLP/HTTP in (loopback only), Cloud Trace out; the
+  # health check answers the sidecar's startup probe.
+  otel_collector_config = yamlencode({
+    receivers  = { otlp = { protocols = { http = { endpoint = "localhost:4318" } } } }
+    processors = { batch = { timeout = "2s" } }
+    exporters  = { googlecloud = { project = var.project } }
+    extensions = { health_check = { endpoint = "0.0.0.0:13133" } }
+    service = {
+      extensions = ["health_check"]
+      pipelines  = { traces = { receivers = ["otlp"], processors = ["batch"], exporters = ["googlecloud"] } }
+    }
+  })
 }
 
 resource "google_service_account" "function" {
@@ -86,20 +99,22 @@ resource "google_cloud_run_v2_service" "function" {
         }
       }
 
-      # API keys, from Secret Manager, only where they are sent, once they have a value
-      # (var.mounted_api_keys); a scraper whose key is absent fails on its own.
+      # Spans go to the collector beside it (below), which exports them to Cloud Trace.
       dynamic "env" {
-        for_each = each.key == "scrapers" ? { for k, v in local.secrets : k => v if contains(var.mounted_api_keys, k) } : {}
+        for_each = var.traces ? { NBA_TRACES = "otlp", OTEL_EXPORTER_OTLP_ENDPOINT = "http://localhost:4318" } : {}
         content {
-          name = env.key
-          value_source {
-            secret_key_ref {
-              secret  = google_secret_manager_secret.api_key[env.key].secret_id
-              version = "latest"
-            }
-          }
+          name  = env.key
+          value = env.value
         }
       }
+
+      ports {
+        container_port = 8080
+      }
+
+      # The API keys are not mounted: the scrapers read them through the Secret Manager API
+      # (nba_cloud::gcp::SecretManagerSource, cached 5 min), so a rotated key is picked up
+      # without a new revision.
 
       startup_probe {
         tcp_socket {
@@ -107,6 +122,41 @@ resource "google_cloud_run_v2_service" "function" {
         }
         period_seconds    = 1
         failure_threshold = 10
+      }
+
+      depends_on = var.traces ? ["otel-collector"] : []
+    }
+
+    # OpenTelemetry Collector sidecar (Google-built): receives OTLP/HTTP on localhost:4318
+    # from the function and exports to Cloud Trace with the service account's identity.
+    dynamic "containers" {
+      for_each = var.traces ? [1] : []
+      content {
+        name  = "otel-collector"
+        image = var.otel_collector_image
+        args  = ["--config=env:OTEL_COLLECTOR_CONFIG"]
+
+        env {
+          name  = "OTEL_COLLECTOR_CONFIG"
+          value = local.otel_collector_config
+        }
+
+        resources {
+          limits = {
+            cpu    = "0.5"
+            memory = "256Mi"
+          }
+          cpu_idle = true
+        }
+
+        startup_probe {
+          http_get {
+            path = "/"
+            port = 13133
+          }
+          period_seconds    = 1
+          failure_threshold = 30
+        }
       }
     }
   }

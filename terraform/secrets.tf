@@ -1,9 +1,9 @@
 # API keys of the upstreams (functions/scrapers/src/http/secrets.rs). Terraform creates the
 # secrets, never their values: add a version by hand, e.g.
 #   printf %s "$KEY" | gcloud secrets versions add dev-nba-secret-odds-api-key --data-file=-
-# then list the key in var.mounted_api_keys: Cloud Run mounts the latest version into the
-# scrapers' environment variable of the same name (NBA_SECRET_ODDS_API_KEY…). Cloud Run
-# refuses a revision whose secret has no version, hence the list.
+# The scrapers read the latest version through the Secret Manager API when they need a key
+# (cached 5 min, so a rotation needs no redeploy); a key without a version is absent, and
+# the scrapers that need it fail alone (MissingSecret).
 
 resource "google_secret_manager_secret" "api_key" {
   for_each = local.secrets

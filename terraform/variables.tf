@@ -73,16 +73,14 @@ variable "stale_after_hours" {
   default     = 26
 }
 
-variable "mounted_api_keys" {
-  description = "API-key secrets that have a value and are mounted into the scrapers (NBA_SECRET_ODDS_API_KEY, NBA_SECRET_BALLDONTLIE_API_KEY, NBA_SECRET_BETTINGPROS_API_KEY). Terraform creates the secrets empty, and Cloud Run refuses to start a revision whose secret has no version: add a value, then list the key here."
-  type        = list(string)
-  default     = []
+variable "traces" {
+  description = "Export OpenTelemetry spans to Cloud Trace through a collector sidecar in every function's service (NBA_TRACES=otlp)."
+  type        = bool
+  default     = true
+}
 
-  validation {
-    condition = alltrue([
-      for k in var.mounted_api_keys :
-      contains(["NBA_SECRET_ODDS_API_KEY", "NBA_SECRET_BALLDONTLIE_API_KEY", "NBA_SECRET_BETTINGPROS_API_KEY"], k)
-    ])
-    error_message = "mounted_api_keys: unknown key (see local.secrets)."
-  }
+variable "otel_collector_image" {
+  description = "The OpenTelemetry Collector sidecar's image (Google-built, with the googlecloud exporter)."
+  type        = string
+  default     = "us-docker.pkg.dev/cloud-ops-agents-artifacts/google-cloud-opentelemetry-collector/otelcol-google:0.122.1"
 }

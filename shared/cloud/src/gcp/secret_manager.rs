@@ -1,6 +1,6 @@
 //! Secret Manager as a [`SecretSource`], with a TTL cache.
 //!
-//! A name such as `NBA_SECRET_ODDS_API_KEY` maps to the secret id `<prefix>odds-api-key`
+//! A name such as `NBA_SECRET_ODDS_API_KEY` maps to the secret id `<prefix>nba-secret-odds-api-key`
 //! (prefix e.g. `dev-`), version `latest` unless pinned. Answers, including "absent",
 //! are cached for `ttl`: a rotated key is picked up within `ttl` without a redeploy,
 //! and a busy function does not call Secret Manager per request.
@@ -18,8 +18,6 @@ use serde_json::Value;
 use super::rest::{Rest, encode_segment};
 use crate::ports::secrets::{Secret, SecretError, SecretSource};
 
-/// The environment-variable prefix that secret names carry locally.
-const ENV_PREFIX: &str = "NBA_SECRET_";
 /// Default cache lifetime.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(300);
 
@@ -70,10 +68,11 @@ impl SecretManagerSource {
         self
     }
 
-    /// The Secret Manager id of a secret name: `NBA_SECRET_ODDS_API_KEY` → `<prefix>odds-api-key`.
+    /// The Secret Manager id of a secret name: `NBA_SECRET_ODDS_API_KEY` →
+    /// `<prefix>nba-secret-odds-api-key`, the id Terraform gives the secret
+    /// (`local.secrets`; `make terraform-check` compares them).
     pub fn secret_id(&self, name: &str) -> String {
-        let bare = name.strip_prefix(ENV_PREFIX).unwrap_or(name);
-        format!("{}{}", self.id_prefix, bare.to_ascii_lowercase().replace('_', "-"))
+        format!("{}{}", self.id_prefix, name.to_ascii_lowercase().replace('_', "-"))
     }
 
     fn cached(&self, name: &str) -> Option<Option<Secret>> {
@@ -161,8 +160,8 @@ mod tests {
     use super::super::rest::Auth;
     use super::*;
 
-    /// A fake Secret Manager: `dev-odds-api-key` holds "key-<n>" where n counts calls
-    /// (a rotation on every access); everything else is absent, `denied-…` is 403.
+    /// A fake Secret Manager: `dev-nba-secret-odds-api-key` holds "key-<n>" where n counts calls
+    /// (a rotation on every access); everything else is absent, `dev-nba-secret-denied-…` is 403.
     async fn fake() -> (String, Arc<AtomicUsize>) {
         let hits = Arc::new(AtomicUsize::new(0));
         let app = axum::Router::new()
@@ -185,12 +184,12 @@ mod tests {
         let version = version.strip_suffix(":access");
         let body = format!("key-{n}@{}", version.unwrap_or_default());
         match (project.as_str(), id.as_str()) {
-            ("p", "dev-odds-api-key") if version.is_some() => axum::Json(json!({"payload": {
+            ("p", "dev-nba-secret-odds-api-key") if version.is_some() => axum::Json(json!({"payload": {
                 "data": BASE64.encode(&body),
                 "dataCrc32c": crc32c::crc32c(body.as_bytes()).to_string(),
             }}))
             .into_response(),
-            (_, id) if id.starts_with("dev-denied") => (
+            (_, id) if id.starts_with("dev-nba-secret-denied") => (
                 AxumStatus::FORBIDDEN,
                 axum::Json(json!({"error": {"code": 403, "status": "PERMISSION_DENIED", "message": "denied"}})),
             )
@@ -263,8 +262,9 @@ mod tests {
 
     #[test]
     fn names_map_to_secret_ids() {
+        crate::gcp::install_tls();
         let src = source("http://unused", DEFAULT_TTL);
-        assert_eq!(src.secret_id("NBA_SECRET_ODDS_API_KEY"), "dev-odds-api-key");
+        assert_eq!(src.secret_id("NBA_SECRET_ODDS_API_KEY"), "dev-nba-secret-odds-api-key");
         assert_eq!(src.secret_id("plain"), "dev-plain");
     }
 }
