@@ -91,8 +91,8 @@ enum Command {
         #[arg(long, default_value_t = 8090)]
         port: u16,
     },
-    /// Print a day: per-function runs, failures and latency, the coverage SLO, the
-    /// execution log and the phase-transition decisions.
+    /// Print a day: per-function runs, failures and latency, the coverage SLO, data
+    /// freshness per table, the execution log and the phase-transition decisions.
     Status {
         #[arg(long)]
         date: NaiveDate,
@@ -268,6 +268,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", status::render_metrics(date, &metrics));
             let coverage = status::coverage(&warehouse, date).await?;
             print!("\n{}", status::render_coverage(date, &coverage));
+            let freshness = status::freshness(&warehouse, date).await?;
+            print!("\n{}", status::render_freshness(date, &freshness));
             let rows = status::day_log(&warehouse, date).await?;
             println!();
             print!("{}", status::render(date, &rows));

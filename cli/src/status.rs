@@ -75,6 +75,46 @@ pub fn render_coverage(date: NaiveDate, rows: &[nba_schemas::Row]) -> String {
     )
 }
 
+/// Data freshness as of `date`: for every date-partitioned table outside the
+/// orchestration dataset, the newest game date it holds up to `date`, how many days that
+/// is behind `date`, and its rows for `date` itself. Tables that feed on finished games
+/// (box scores, summaries, grading) are a day behind until the day's games are over.
+pub async fn freshness(warehouse: &dyn Warehouse, date: NaiveDate) -> anyhow::Result<Vec<nba_schemas::Row>> {
+    let tables: Vec<&nba_schemas::TableSchema> = nba_schemas::registry()
+        .into_iter()
+        .filter(|t| t.partition_by.is_some() && t.dataset != nba_core::Dataset::Orchestration)
+        .collect();
+    let mut params = Vec::new();
+    let parts: Vec<String> = tables
+        .iter()
+        .map(|t| {
+            let part = t.partition_by.unwrap_or_default();
+            params.extend([Value::String(date.to_string()), Value::String(date.to_string())]);
+            format!(
+                "SELECT '{name}' AS \"table\", max({part}) AS latest, \
+                 count(*) FILTER (WHERE {part} = CAST(? AS DATE)) AS rows_on_day \
+                 FROM {name} WHERE {part} <= CAST(? AS DATE)",
+                name = t.qualified_name()
+            )
+        })
+        .collect();
+    let sql = format!(
+        "SELECT \"table\", latest, date_diff('day', latest, CAST(? AS DATE)) AS days_behind, rows_on_day \
+         FROM ({}) ORDER BY days_behind DESC NULLS FIRST, \"table\"",
+        parts.join(" UNION ALL ")
+    );
+    params.insert(0, Value::String(date.to_string()));
+    or_none_yet(warehouse.query(&sql, params).await)
+}
+
+pub fn render_freshness(date: NaiveDate, rows: &[nba_schemas::Row]) -> String {
+    titled(
+        &format!("data freshness as of {date} (newest game date per table)"),
+        "no tables yet",
+        rows,
+    )
+}
+
 /// Rows under a title line, or the `empty` line when there are none.
 fn titled(title: &str, empty: &str, rows: &[nba_schemas::Row]) -> String {
     if rows.is_empty() {

@@ -100,6 +100,23 @@ async fn a_day_runs_the_workflow_loads_the_schedule_and_reruns_change_nothing() 
     )
     .await;
     assert!(blocked > 0, "{shown}");
+    // Freshness says the same: the day's games are summarised, its predictions never came.
+    let fresh = nba_cli::status::freshness(platform.clients.warehouse.as_ref(), date())
+        .await
+        .unwrap();
+    let row = |table: &str| {
+        fresh
+            .iter()
+            .find(|r| r["table"] == table)
+            .unwrap_or_else(|| panic!("{table} missing from {fresh:?}"))
+            .clone()
+    };
+    let summaries = row("nba_analytics.player_game_summary");
+    assert_eq!(summaries["days_behind"], 0, "{summaries:?}");
+    assert!(summaries["rows_on_day"].as_i64().unwrap() > 100, "{summaries:?}");
+    let predictions = row("nba_predictions.player_prop_predictions");
+    assert!(predictions["latest"].is_null(), "{predictions:?}");
+    assert_eq!(predictions["rows_on_day"], 0);
     let ran = |f: &str| report.executions.iter().filter(|e| e.function_name == f).count();
     assert_eq!(
         ran("workflow"),
