@@ -44,6 +44,7 @@ benchmarks() {
 
 cargo build --release -q -p nba-runtime --bin functions-conformance --example bench_runtime
 cargo build --release -q -p nba-cli --bin nba
+cargo build --release -q -p nba-raw --bin nba-raw
 
 echo "== function runtime (release)"
 FUNCTIONS_CONFORMANCE_BIN="$target/release/functions-conformance" "$target/release/examples/bench_runtime"
@@ -85,7 +86,7 @@ venv=/var/cache/nba-props/venv-bench
 if [ ! -x "$venv/bin/functions-framework" ]; then
   python3 -m venv "$venv" && "$venv/bin/pip" install -q "functions-framework==3.10.2"
 fi
-python3 scripts/bench_peers.py "$target/release/functions-conformance" "$venv" 5
+python3 scripts/bench_peers.py "$target/release/functions-conformance" "$venv" 5 "$target/release/nba-raw"
 
 echo "== how cost grows: phases 1-6 from opening night (2024-10-22) through the games of the last day (release, fresh data dir)"
 printf '%-26s %6s %10s %10s %10s\n' "range" "days" "wall s" "s/day" "peak MiB"

@@ -7,9 +7,16 @@ first 2xx (cold start = spawn -> first 2xx), wait one second, then sum the resid
 memory (VmRSS) of the process and every descendant (the Python framework serves through
 gunicorn workers). Prints the median and range of each.
 
-usage: bench_peers.py RUST_BIN PYTHON_VENV [RUNS]
+usage: bench_peers.py RUST_BIN PYTHON_VENV [RUNS] [RAW_BIN]
+
+RUST_BIN serves the runtime's conformance http function (the framework alone, like the
+Python hello). RAW_BIN, when given, is a real phase binary (the raw processor on the
+embedded backend: DuckDB, SQLite state store, object store), answering a Pub/Sub push of
+a scraper run that found no data: what a production function costs at rest.
 """
 
+import base64
+import json
 import os
 import socket
 import statistics
@@ -64,14 +71,28 @@ def rss_kib(pids: list[int]) -> int:
     return total
 
 
-def measure(command: list[str], env: dict[str, str], cwd: str, port: int) -> tuple[float, int]:
+def push_envelope() -> bytes:
+    """A Pub/Sub push of a scraper completion with no data (the raw processor skips it)."""
+    message = {
+        "processor_name": "nbac_schedule", "phase": 1, "execution_id": "bench", "correlation_id": "bench",
+        "game_date": "2025-01-10", "status": "no_data", "record_count": 0, "gcs_path": None,
+        "duration_seconds": 0.1,
+    }
+    return json.dumps({
+        "message": {"data": base64.b64encode(json.dumps(message).encode()).decode(), "messageId": "1",
+                    "attributes": {}, "publishTime": "2025-01-10T12:00:00Z"},
+        "subscription": "projects/p/subscriptions/raw_processor--nba-phase1-scrapers-complete",
+    }).encode()
+
+
+def measure(command: list[str], env: dict[str, str], cwd: str, port: int, body: bytes = b"PASS") -> tuple[float, int]:
     url = f"http://127.0.0.1:{port}/"
     started = time.perf_counter()
     proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         while True:
             try:
-                request = urllib.request.Request(url, data=b"PASS", method="POST")
+                request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/json"})
                 with urllib.request.urlopen(request, timeout=5) as answer:
                     if 200 <= answer.status < 300:
                         cold = time.perf_counter() - started
@@ -96,7 +117,7 @@ def report(name: str, samples: list[tuple[float, int]]) -> None:
     cold = sorted(s[0] * 1000 for s in samples)
     rss = sorted(s[1] / 1024 for s in samples)
     print(
-        f"{name:<44} cold start median {statistics.median(cold):7.1f} ms (min {cold[0]:.1f}, max {cold[-1]:.1f})"
+        f"{name:<50} cold start median {statistics.median(cold):7.1f} ms (min {cold[0]:.1f}, max {cold[-1]:.1f})"
         f"   idle RSS median {statistics.median(rss):6.1f} MiB (min {rss[0]:.1f}, max {rss[-1]:.1f}), n={len(samples)}"
     )
 
@@ -115,6 +136,16 @@ def main() -> None:
         env = dict(base, FUNCTION_TARGET="conformance_http", PORT=str(port), HOST="127.0.0.1", NBA_LOG="warn")
         ours.append(measure([rust_bin], env, work, port))
     report("nba-runtime (Rust, release) http function", ours)
+
+    if len(sys.argv) > 4:
+        raw = []
+        for _ in range(runs):
+            port = free_port()
+            data = tempfile.mkdtemp()
+            env = dict(base, FUNCTION_TARGET="raw_processor", PORT=str(port), HOST="127.0.0.1", NBA_LOG="warn",
+                       NBA_DATA_DIR=data)
+            raw.append(measure([sys.argv[4]], env, work, port, push_envelope()))
+        report("nba-raw (Rust, release) raw_processor, embedded", raw)
 
     framework = os.path.join(venv, "bin", "functions-framework")
     theirs = []
