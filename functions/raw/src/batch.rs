@@ -55,7 +55,9 @@ pub async fn run(
         }
         match acquire(state, &lock_id, &owner, f.claim_ttl).await.map_err(transient)? {
             Lock::Acquired => {
-                let result = run_batch(f, inv, processor, &object, date).await;
+                // The lease is renewed while the batch runs (see `nba_cloud::lock::hold`).
+                let batch = run_batch(f, inv, processor, &object, date);
+                let result = lock::hold(state, LOCK_COLLECTION, &lock_id, &owner, f.claim_ttl, batch).await;
                 release(state, &lock_id, &owner).await.map_err(transient)?;
                 return result;
             }

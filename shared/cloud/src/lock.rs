@@ -3,7 +3,13 @@
 //! and the next caller takes it over; a release only deletes a lock its owner still
 //! holds (after a takeover it is someone else's). Used by the raw processors' batch
 //! mode and the prediction consolidation.
+//!
+//! A holder keeps its lease alive while it works ([`hold`] renews it every third of the
+//! TTL), so the TTL can be short — shorter than the redelivery window of the messages
+//! waiting behind it, or a dead holder's lock would outlive every redelivery and its
+//! batch would be dead-lettered — without a live holder ever being taken over.
 
+use std::future::Future;
 use std::time::Duration;
 
 use crate::ports::state::Created;
@@ -39,8 +45,80 @@ pub async fn acquire(
     }
 }
 
+/// Runs `work` while `owner` holds the lock, renewing the lease every third of `ttl`. The
+/// renewal runs in the caller's task: when the holder dies (its task dropped), renewals
+/// stop with it and the lock frees one TTL later. A failed renewal (a store outage) is
+/// tried again at the next beat.
+pub async fn hold<T>(
+    state: &dyn StateStore,
+    collection: &str,
+    id: &str,
+    owner: &str,
+    ttl: Duration,
+    work: impl Future<Output = T>,
+) -> T {
+    let beat = (ttl / 3).max(Duration::from_millis(10));
+    let renewals = async {
+        loop {
+            tokio::time::sleep(beat).await;
+            if let Err(e) = renew(state, collection, id, owner, ttl).await {
+                tracing::warn!(lock = %format!("{collection}/{id}"), error = %e, "lock renewal failed; retrying at the next beat");
+            }
+        }
+    };
+    tokio::select! {
+        out = work => out,
+        () = renewals => unreachable!("renewals never end"),
+    }
+}
+
+/// Extends the lease by `ttl` from now if `owner` still holds the lock; whether it did.
+pub async fn renew(
+    state: &dyn StateStore,
+    collection: &str,
+    id: &str,
+    owner: &str,
+    ttl: Duration,
+) -> Result<bool, StateError> {
+    let holder = owner.to_string();
+    let doc = state
+        .transact(
+            collection,
+            id,
+            Box::new(move |doc| match doc {
+                Some(d) if d.data.get("owner").and_then(Value::as_str) == Some(holder.as_str()) => TxnOutcome::Write {
+                    data: d.data.clone(),
+                    ttl: Some(ttl),
+                },
+                _ => TxnOutcome::Keep,
+            }),
+        )
+        .await?;
+    Ok(doc.is_some_and(|d| d.data.get("owner").and_then(Value::as_str) == Some(owner)))
+}
+
+/// Tries of a release whose store is briefly unavailable (100 ms doubling: about 3 s in all).
+const RELEASE_ATTEMPTS: u32 = 6;
+
 /// Deletes the lock only if `owner` still holds it (after a takeover it is someone else's).
+/// A busy or briefly unavailable store is tried again for a few seconds: a release given
+/// up leaves the lock blocking everyone behind it for a whole TTL.
 pub async fn release(state: &dyn StateStore, collection: &str, id: &str, owner: &str) -> Result<(), StateError> {
+    let mut delay = Duration::from_millis(100);
+    for attempt in 1..RELEASE_ATTEMPTS {
+        match release_once(state, collection, id, owner).await {
+            Err(StateError::Busy(why)) => {
+                tracing::warn!(lock = %format!("{collection}/{id}"), attempt, error = %why, "lock release failed; retrying");
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+            }
+            done => return done,
+        }
+    }
+    release_once(state, collection, id, owner).await
+}
+
+async fn release_once(state: &dyn StateStore, collection: &str, id: &str, owner: &str) -> Result<(), StateError> {
     let owner = owner.to_string();
     state
         .transact(
