@@ -423,7 +423,13 @@ async fn backfill(
     })
 }
 
-async fn chaos(config: &Config, seed: u64, from: NaiveDate, to: NaiveDate, dataset: PathBuf) -> anyhow::Result<ExitCode> {
+async fn chaos(
+    config: &Config,
+    seed: u64,
+    from: NaiveDate,
+    to: NaiveDate,
+    dataset: PathBuf,
+) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(from <= to, "--from {from} is after --to {to}");
     let root = config.data_dir.clone();
     log_to_file(&root.join("chaos"))?;
@@ -442,7 +448,9 @@ async fn chaos(config: &Config, seed: u64, from: NaiveDate, to: NaiveDate, datas
     print!("{}", report.render());
     println!(
         "report: {}",
-        nba_cli::chaos::chaos_dir(&root, seed).join("chaos-report.json").display()
+        nba_cli::chaos::chaos_dir(&root, seed)
+            .join("chaos-report.json")
+            .display()
     );
     Ok(if report.passed() {
         ExitCode::SUCCESS

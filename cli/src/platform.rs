@@ -646,7 +646,10 @@ mod tests {
             max_attempts: 5,
             ..Default::default()
         };
-        assert!(five.redelivery_window() < LOCAL_LOCK_TTL, "the old policy was too short");
+        assert!(
+            five.redelivery_window() < LOCAL_LOCK_TTL,
+            "the old policy was too short"
+        );
         let config = PlatformOptions::replay(Config::default(), PathBuf::from("d"), false).config;
         assert_eq!(config.timeouts.lock_ttl, LOCAL_LOCK_TTL);
     }

@@ -26,21 +26,48 @@ pub const VOLATILE_COLUMNS: &[(&str, &str)] = &[
     ("correlation_id", "random id of a day's chain (a new one per run)"),
     ("execution_id", "random id of one function run"),
     ("message_id", "Pub/Sub message id (random per publish)"),
-    ("trigger_id", "id of the message that triggered a run (random per publish)"),
-    ("trigger_event_id", "id of the event that triggered a run (random per publish)"),
-    ("batch_id", "prediction batch id: the day, the mode and the batch's opening instant"),
+    (
+        "trigger_id",
+        "id of the message that triggered a run (random per publish)",
+    ),
+    (
+        "trigger_event_id",
+        "id of the event that triggered a run (random per publish)",
+    ),
+    (
+        "batch_id",
+        "prediction batch id: the day, the mode and the batch's opening instant",
+    ),
     ("duration_ms", "how long a run took"),
-    ("delivery_attempt", "which delivery of a message ran (redeliveries are the drill)"),
+    (
+        "delivery_attempt",
+        "which delivery of a message ran (redeliveries are the drill)",
+    ),
 ];
 
 /// Tables left out whole, and why: they record runs, not data, so a run with redeliveries
 /// and retries has more (or other) rows there by design.
 pub const VOLATILE_TABLES: &[(&str, &str)] = &[
-    ("nba_orchestration.processor_execution_log", "one row per function run: the drill adds runs"),
-    ("nba_orchestration.workflow_decisions", "one row per workflow decision, with its tick's run ids"),
-    ("nba_orchestration.phase_transition_decisions", "one row per transition evaluation: redeliveries evaluate again"),
-    ("nba_orchestration.quarantined_inputs", "bad input kept by the drill (the report checks it on its own)"),
-    ("nba_raw.rejected_rows", "rows refused with a reason (the report checks them on its own)"),
+    (
+        "nba_orchestration.processor_execution_log",
+        "one row per function run: the drill adds runs",
+    ),
+    (
+        "nba_orchestration.workflow_decisions",
+        "one row per workflow decision, with its tick's run ids",
+    ),
+    (
+        "nba_orchestration.phase_transition_decisions",
+        "one row per transition evaluation: redeliveries evaluate again",
+    ),
+    (
+        "nba_orchestration.quarantined_inputs",
+        "bad input kept by the drill (the report checks it on its own)",
+    ),
+    (
+        "nba_raw.rejected_rows",
+        "rows refused with a reason (the report checks them on its own)",
+    ),
 ];
 
 /// A table's content hash and row count.

@@ -32,8 +32,9 @@ pub type RequestKey = String;
 pub trait KillPlan: Send + Sync {
     /// After how long this request is killed, or `None`. Called once per request.
     fn kill_after(&self, function: &str, key: &RequestKey) -> Option<Duration>;
-    /// Whether a request that has just taken a lock dies during the hold, and how soon after.
-    fn kill_in_lock(&self, function: &str, key: &RequestKey) -> Option<Duration>;
+    /// Whether a request that has just taken a lock of `collection` dies during the hold,
+    /// and how soon after.
+    fn kill_in_lock(&self, function: &str, key: &RequestKey, collection: &str) -> Option<Duration>;
     /// The request was killed (`in_lock`: while it held the lock named).
     fn killed(&self, function: &str, key: &RequestKey, after: Duration, in_lock: Option<String>);
     /// The request answered `status` (a kill planned for later never happened).
@@ -163,7 +164,8 @@ impl KillLedger {
 pub struct FunctionKills {
     schedule: Arc<super::schedule::Schedule>,
     ledger: Mutex<KillLedger>,
-    lock_kills: std::sync::atomic::AtomicU32,
+    /// Lock kills so far, per lock collection.
+    lock_kills: Mutex<BTreeMap<String, u32>>,
 }
 
 impl FunctionKills {
@@ -188,13 +190,20 @@ impl KillPlan for FunctionKills {
             .then(|| self.schedule.delay_within(rates.kill_within))
     }
 
-    fn kill_in_lock(&self, _function: &str, _key: &RequestKey) -> Option<Duration> {
-        use std::sync::atomic::Ordering;
+    fn kill_in_lock(&self, _function: &str, _key: &RequestKey, collection: &str) -> Option<Duration> {
         let rates = &self.schedule.rates;
-        if self.lock_kills.load(Ordering::SeqCst) >= rates.max_lock_kills || !self.schedule.chance(rates.kill_in_lock) {
+        // Each lock collection has its own budget: the many raw batch locks must not use up
+        // the kills meant for the day's one consolidation.
+        let (budget, chance) = match collection {
+            nba_predictions::lock::LOCKS => (rates.max_consolidation_kills, 1.0),
+            _ => (rates.max_lock_kills, rates.kill_in_lock),
+        };
+        let mut spent = self.lock_kills.lock().unwrap_or_else(|p| p.into_inner());
+        let used = spent.entry(collection.to_string()).or_default();
+        if *used >= budget || !self.schedule.chance(chance) {
             return None;
         }
-        self.lock_kills.fetch_add(1, Ordering::SeqCst);
+        *used += 1;
         // Soon after taking it: the hold of a local consolidation lasts tens of milliseconds.
         Some(self.schedule.delay_within(Duration::from_millis(20)))
     }

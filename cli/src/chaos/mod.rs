@@ -72,11 +72,13 @@ pub async fn run(options: &ChaosOptions, progress: &ProgressBar) -> anyhow::Resu
     let state_cell: Arc<OnceLock<Arc<ChaosState>>> = Arc::new(OnceLock::new());
     let wrap = {
         let (schedule, kills, cell) = (schedule.clone(), kills.clone(), state_cell.clone());
-        Arc::new(move |inner: Arc<dyn nba_cloud::StateStore>| -> Arc<dyn nba_cloud::StateStore> {
-            let state = Arc::new(ChaosState::new(inner, schedule.clone(), kills.clone()));
-            let _ = cell.set(state.clone());
-            state
-        })
+        Arc::new(
+            move |inner: Arc<dyn nba_cloud::StateStore>| -> Arc<dyn nba_cloud::StateStore> {
+                let state = Arc::new(ChaosState::new(inner, schedule.clone(), kills.clone()));
+                let _ = cell.set(state.clone());
+                state
+            },
+        )
     };
     let config = config_at(&dir);
     let mut platform_options = PlatformOptions::replay(config, options.dataset.clone(), true);

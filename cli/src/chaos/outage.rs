@@ -102,7 +102,7 @@ impl ChaosState {
             return;
         }
         let _ = IN_FLIGHT.try_with(|request| {
-            if let Some(after) = self.kills.kill_in_lock(&request.function, &request.key) {
+            if let Some(after) = self.kills.kill_in_lock(&request.function, &request.key, collection) {
                 request.kill_holding(format!("{collection}/{id}"), after);
             }
         });

@@ -58,7 +58,10 @@ impl Evidence {
         let journals = platform.cloud.root().join("pubsub");
         for entry in std::fs::read_dir(&journals).with_context(|| format!("reading {}", journals.display()))? {
             let path = entry?.path();
-            let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
             if !name.ends_with(".jsonl") || name.ends_with(".abandoned.jsonl") {
                 continue;
             }
@@ -408,9 +411,14 @@ impl Explainer<'_> {
             return Some(format!("upstream fault on its URL ({})", kinds.join(", ")));
         }
         let lock_kills = self.kills.kills.iter().filter(|k| k.3.is_some()).count();
-        let waited_on_lock = ["being consolidated by", "lock held", "is held by", "is being processed by"]
-            .iter()
-            .any(|m| text.contains(m));
+        let waited_on_lock = [
+            "being consolidated by",
+            "lock held",
+            "is held by",
+            "is being processed by",
+        ]
+        .iter()
+        .any(|m| text.contains(m));
         if lock_kills + self.kills.kills.len() > 0 && waited_on_lock {
             return Some(format!(
                 "waited on a lock or claim left by a killed holder (expires after {} s)",

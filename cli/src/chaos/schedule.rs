@@ -23,8 +23,11 @@ pub struct Rates {
     pub kill_within: Duration,
     /// Share of lock acquisitions whose holder is killed during the hold.
     pub kill_in_lock: f64,
-    /// Most kills while holding a lock, per run (each costs a lock TTL of waiting).
+    /// Most kills while holding a raw batch lock, per run (each costs a lock TTL of waiting).
     pub max_lock_kills: u32,
+    /// Most kills while holding the consolidation lock, per run (every consolidation is a
+    /// target until these are spent).
+    pub max_consolidation_kills: u32,
     /// State-store calls between outages (drawn uniformly up to twice this).
     pub outage_every_calls: u64,
     /// How long an outage lasts.
@@ -44,6 +47,7 @@ impl Rates {
             kill_within: Duration::from_millis(400),
             kill_in_lock: 0.5,
             max_lock_kills: 4,
+            max_consolidation_kills: 2,
             outage_every_calls: 4_000,
             outage_for: Duration::from_millis(1_500),
             hang_for: Duration::from_secs(6),

@@ -132,3 +132,94 @@ async fn release_once(state: &dyn StateStore, collection: &str, id: &str, owner:
         .await
         .map(|_| ())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Document;
+    use crate::embedded::SqliteStateStore;
+    use crate::ports::state::TxnFn;
+    use async_trait::async_trait;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    fn store(dir: &tempfile::TempDir) -> SqliteStateStore {
+        SqliteStateStore::open(&dir.path().join("state.sqlite")).unwrap()
+    }
+
+    /// Regression (found by `nba chaos`): a holder killed during the hold left its lock for a
+    /// whole TTL, longer than the redelivery of the messages queued behind it. With leases, a
+    /// live holder is never taken over however long it works, and a dead one frees the lock
+    /// one TTL after it died.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_live_holder_keeps_its_lease_and_a_dead_one_frees_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = store(&dir);
+        let ttl = Duration::from_millis(300);
+        assert_eq!(acquire(&state, "locks", "a", "one", ttl).await.unwrap(), Lock::Acquired);
+        let contender = async {
+            tokio::time::sleep(ttl * 3).await;
+            acquire(&state, "locks", "a", "two", ttl).await.unwrap()
+        };
+        let work = hold(&state, "locks", "a", "one", ttl, tokio::time::sleep(ttl * 4));
+        let ((), seen) = tokio::join!(work, contender);
+        assert_eq!(seen, Lock::Held { owner: "one".into() });
+        // Killed mid-work: the future is dropped, its renewals with it.
+        let killed = hold(&state, "locks", "a", "one", ttl, std::future::pending::<()>());
+        assert!(tokio::time::timeout(ttl, killed).await.is_err());
+        tokio::time::sleep(ttl + ttl / 2).await;
+        assert_eq!(acquire(&state, "locks", "a", "two", ttl).await.unwrap(), Lock::Acquired);
+    }
+
+    /// A store that answers `Busy` to its first `outage` transactions (a brief outage).
+    struct Flaky {
+        inner: SqliteStateStore,
+        outage: AtomicU32,
+    }
+
+    #[async_trait]
+    impl StateStore for Flaky {
+        async fn get(&self, c: &str, id: &str) -> Result<Option<Document>, StateError> {
+            self.inner.get(c, id).await
+        }
+        async fn set(&self, c: &str, id: &str, data: Value, ttl: Option<Duration>) -> Result<(), StateError> {
+            self.inner.set(c, id, data, ttl).await
+        }
+        async fn create_if_absent(
+            &self,
+            c: &str,
+            id: &str,
+            data: Value,
+            ttl: Option<Duration>,
+        ) -> Result<Created, StateError> {
+            self.inner.create_if_absent(c, id, data, ttl).await
+        }
+        async fn delete(&self, c: &str, id: &str) -> Result<(), StateError> {
+            self.inner.delete(c, id).await
+        }
+        async fn transact(&self, c: &str, id: &str, f: TxnFn) -> Result<Option<Document>, StateError> {
+            if self.outage.load(Ordering::SeqCst) > 0 {
+                self.outage.fetch_sub(1, Ordering::SeqCst);
+                return Err(StateError::Busy("unavailable".into()));
+            }
+            self.inner.transact(c, id, f).await
+        }
+        async fn list(&self, c: &str) -> Result<Vec<Document>, StateError> {
+            self.inner.list(c).await
+        }
+    }
+
+    /// Regression (found by `nba chaos`): a release that met a state-store outage gave up, and
+    /// the lock blocked its batch for a whole TTL. It is tried again for a few seconds.
+    #[tokio::test]
+    async fn a_release_outlasts_a_brief_outage() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = Flaky {
+            inner: store(&dir),
+            outage: AtomicU32::new(3),
+        };
+        let ttl = Duration::from_secs(60);
+        assert_eq!(acquire(&state, "locks", "a", "one", ttl).await.unwrap(), Lock::Acquired);
+        release(&state, "locks", "a", "one").await.unwrap();
+        assert_eq!(acquire(&state, "locks", "a", "two", ttl).await.unwrap(), Lock::Acquired);
+    }
+}

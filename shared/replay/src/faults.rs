@@ -102,9 +102,21 @@ pub(crate) async fn inject(State(plan): State<Arc<dyn FaultPlan>>, request: Requ
     };
     let (response, body) = match &fault {
         UpstreamFault::Hang(how_long) => {
+            // Reported before the wait: the client gives up first, and its disconnect drops
+            // this future mid-sleep.
+            plan.served(
+                &target,
+                Served {
+                    fault: fault.clone(),
+                    body: Vec::new(),
+                },
+            );
             tokio::time::sleep(*how_long).await;
-            let body = b"{\"error\":\"hung\"}".to_vec();
-            (raw(StatusCode::GATEWAY_TIMEOUT, "application/json", body.clone()), body)
+            return raw(
+                StatusCode::GATEWAY_TIMEOUT,
+                "application/json",
+                b"{\"error\":\"hung\"}".to_vec(),
+            );
         }
         UpstreamFault::TooManyRequests { retry_after_secs } => {
             let body = b"{\"message\":\"Too Many Requests\"}".to_vec();
@@ -115,7 +127,10 @@ pub(crate) async fn inject(State(plan): State<Arc<dyn FaultPlan>>, request: Requ
         }
         UpstreamFault::ServerError => {
             let body = b"{\"error\":\"internal server error\"}".to_vec();
-            (raw(StatusCode::INTERNAL_SERVER_ERROR, "application/json", body.clone()), body)
+            (
+                raw(StatusCode::INTERNAL_SERVER_ERROR, "application/json", body.clone()),
+                body,
+            )
         }
         UpstreamFault::HtmlErrorPage => {
             let body = b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>\
@@ -138,7 +153,12 @@ pub(crate) async fn inject(State(plan): State<Arc<dyn FaultPlan>>, request: Requ
 }
 
 fn raw(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Response {
-    (status, [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))], body).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
+        body,
+    )
+        .into_response()
 }
 
 /// The true body made bad as `fault` says (a body that is not JSON is cut or broken as bytes).
