@@ -34,7 +34,7 @@ async fn a_replay_under_every_fault_ends_with_the_clean_tables() {
         rates: Rates {
             upstream: 0.4,
             kill: 0.03,
-            outage_every_calls: 1_500,
+            outage_every: Duration::from_secs(10),
             ..Rates::drill()
         },
         upstream_read_timeout: Duration::from_secs(2),

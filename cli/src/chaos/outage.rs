@@ -1,12 +1,14 @@
 //! The state store briefly unavailable, and the moment a lock is taken.
 //!
 //! [`ChaosState`] wraps the functions' state store (the driver's own stays whole): every
-//! so many calls an outage opens and, for its length, every call fails with
-//! [`StateError::Busy`] (Firestore's UNAVAILABLE: retry). It also sees each lock being
+//! so often (wall time, drawn around [`super::schedule::Rates::outage_every`]) an outage
+//! opens and, for its length, every call fails with [`StateError::Busy`] (Firestore's
+//! UNAVAILABLE: retry). The gaps are in time, not in calls: counted in calls, the outages
+//! came back to back in the prediction phase (thousands of calls a second) and the store
+//! was down more than up, which is not "briefly unavailable". It also sees each lock being
 //! taken (`create_if_absent` in a `*locks` collection): when the plan says so, the taking
 //! request is killed during the hold ([`super::kills`]).
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -32,10 +34,10 @@ pub struct Outage {
     pub requests: Vec<(String, String)>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Windows {
-    /// Call number at which the next outage opens.
-    next_at: u64,
+    /// When the next outage opens.
+    next_at: Instant,
     outages: Vec<Outage>,
 }
 
@@ -44,18 +46,16 @@ pub struct ChaosState {
     inner: Arc<dyn StateStore>,
     schedule: Arc<Schedule>,
     kills: Arc<dyn KillPlan>,
-    calls: AtomicU64,
     windows: Mutex<Windows>,
 }
 
 impl ChaosState {
     pub fn new(inner: Arc<dyn StateStore>, schedule: Arc<Schedule>, kills: Arc<dyn KillPlan>) -> Self {
-        let first = next_gap(&schedule);
+        let first = Instant::now() + next_gap(&schedule);
         ChaosState {
             inner,
             schedule,
             kills,
-            calls: AtomicU64::new(0),
             windows: Mutex::new(Windows {
                 next_at: first,
                 outages: Vec::new(),
@@ -70,14 +70,14 @@ impl ChaosState {
 
     /// Fails the call when an outage is open (opening one when its call number comes).
     fn gate(&self) -> Result<(), StateError> {
-        let n = self.calls.fetch_add(1, Ordering::SeqCst);
+        let now = Instant::now();
         let mut w = self.windows.lock().unwrap_or_else(|p| p.into_inner());
         let open = w.outages.last().is_some_and(|o| o.started.elapsed() < o.length);
-        if !open && n < w.next_at {
+        if !open && now < w.next_at {
             return Ok(());
         }
         if !open {
-            w.next_at = n + next_gap(&self.schedule);
+            w.next_at = now + self.schedule.rates.outage_for + next_gap(&self.schedule);
             w.outages.push(Outage {
                 started: Instant::now(),
                 length: self.schedule.rates.outage_for,
@@ -109,9 +109,10 @@ impl ChaosState {
     }
 }
 
-fn next_gap(schedule: &Schedule) -> u64 {
-    let every = schedule.rates.outage_every_calls.max(1);
-    schedule.draw(|r| rand::Rng::random_range(r, every / 2..=every * 3 / 2))
+/// A gap between outages: uniform in half to one and a half times `outage_every`.
+fn next_gap(schedule: &Schedule) -> Duration {
+    let every = schedule.rates.outage_every.as_millis().max(2) as u64;
+    Duration::from_millis(schedule.draw(|r| rand::Rng::random_range(r, every / 2..=every * 3 / 2)))
 }
 
 #[async_trait]

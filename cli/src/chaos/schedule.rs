@@ -28,8 +28,8 @@ pub struct Rates {
     /// Most kills while holding the consolidation lock, per run (every consolidation is a
     /// target until these are spent).
     pub max_consolidation_kills: u32,
-    /// State-store calls between outages (drawn uniformly up to twice this).
-    pub outage_every_calls: u64,
+    /// Time between state-store outages (drawn uniformly from half to one and a half times this).
+    pub outage_every: Duration,
     /// How long an outage lasts.
     pub outage_for: Duration,
     /// How long a hang lasts (longer than the fetcher's read timeout in the drill).
@@ -48,7 +48,7 @@ impl Rates {
             kill_in_lock: 0.5,
             max_lock_kills: 4,
             max_consolidation_kills: 2,
-            outage_every_calls: 4_000,
+            outage_every: Duration::from_secs(45),
             outage_for: Duration::from_millis(1_500),
             hang_for: Duration::from_secs(6),
             burst: 2,
