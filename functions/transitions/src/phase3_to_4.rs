@@ -155,6 +155,28 @@ pub async fn lines_are_in(warehouse: &dyn Warehouse, date: NaiveDate) -> Result<
     }
 }
 
+/// Scheduled games of `date`, and how many of them every post-game summary holds. Overnight,
+/// the summaries report once per box score, so "every processor has reported" came after
+/// the first game's box score (found by `nba chaos`: a run whose other games landed a moment
+/// later built the next day's caches without them). A missing table counts as no game.
+pub async fn games_summarised(warehouse: &dyn Warehouse, date: NaiveDate) -> Result<(u64, u64), WarehouseError> {
+    let summarised = POST_GAME
+        .iter()
+        .map(|t| format!("(SELECT count(DISTINCT game_id) FROM nba_analytics.{t} WHERE game_date = CAST(? AS DATE))"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT (SELECT count(DISTINCT game_id) FROM nba_raw.nbac_schedule WHERE game_date = CAST(? AS DATE)) AS scheduled, \
+                least({summarised}) AS summarised"
+    );
+    let params = vec![Value::String(date.to_string()); 1 + POST_GAME.len()];
+    match crate::quality::counts(warehouse, &sql, params, &["scheduled", "summarised"]).await {
+        Ok(c) => Ok((c[0], c[1])),
+        Err(e) if crate::quality::is_missing_table(&e) => Ok((0, 0)),
+        Err(e) => Err(e),
+    }
+}
+
 /// The game date phase 4 should compute for: D itself same-day; overnight the next date
 /// with games after D (D+1 when the schedule has none within the horizon or is absent).
 pub async fn target_date(
