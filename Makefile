@@ -19,7 +19,7 @@ DATASET ?= data/season-2024-25
 RUN_FLAGS ?=
 NBA     := $(CARGO_TARGET_DIR)/debug/nba
 
-.PHONY: run test bench build schemas fmt clippy unit duckdb browser emulators clean-data help fuzz
+.PHONY: run test bench build schemas fmt clippy unit duckdb browser emulators clean-data help fuzz chaos
 
 help:
 	@echo "make run    - replay the bundled season's day $(DATE) through the local cloud (offline), then serve the dashboard until Ctrl-C"
@@ -27,6 +27,7 @@ help:
 	@echo "make bench  - benchmarks into BENCHMARKS.md (cold start and idle RSS vs Python functions-framework, 1,000 concurrent requests, a day, 1/2/4/8 weeks and a season; BENCH_SEASON=0 skips the season)"
 	@echo "make schemas - regenerate terraform/schemas from the schema registry"
 	@echo "make fuzz   - every cargo-fuzz target (fuzz/) for FUZZ_SECONDS each (nightly); fails on a crash"
+	@echo "make chaos  - replay $(CHAOS_FROM)..$(CHAOS_TO) under injected faults with seeds $(CHAOS_SEEDS); fails unless nothing is lost and every table equals a clean run's"
 
 # DuckDB: link the libduckdb.so that the npm registry ships (a bundled C++ build takes 34 min on 2 cores).
 # The path is fixed in .cargo/config.toml (DUCKDB_LIB_DIR and the binaries' rpath).
@@ -74,6 +75,24 @@ schemas: build
 
 bench: duckdb
 	bash scripts/bench.sh
+
+# --- Chaos drill: `nba chaos` (cli/src/chaos/) once per seed over two weeks of game days ---
+# Opening night to 2024-11-04: the tree models' first refits and the first predicted days (from
+# 11-03, once players have history), so kills land in consolidations too. The clean replay is
+# run once and kept (.nba/chaos/clean-*) for every seed; each seed's report is in
+# .nba/chaos/seed-N/chaos-report.json.
+CHAOS_SEEDS ?= 1 2 3
+CHAOS_FROM  ?= 2024-10-22
+CHAOS_TO    ?= 2024-11-04
+
+chaos: duckdb
+	cargo build -p nba-cli --bin nba
+	@for seed in $(CHAOS_SEEDS); do \
+	  echo "== nba chaos --seed $$seed --from $(CHAOS_FROM) --to $(CHAOS_TO)"; \
+	  start=$$(date +%s); \
+	  $(NBA) chaos --seed $$seed --from $(CHAOS_FROM) --to $(CHAOS_TO) --dataset $(DATASET) || exit 1; \
+	  echo "== seed $$seed: $$(( $$(date +%s) - start )) s"; \
+	done
 
 # --- Fuzzing: the cargo-fuzz crate in fuzz/ (its own workspace, built with nightly) -----------
 # Each target runs FUZZ_SECONDS; the corpus grows in fuzz/corpus/<target> (seeded from the fixtures

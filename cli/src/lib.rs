@@ -3,6 +3,7 @@
 
 pub mod backfill;
 pub mod bench;
+pub mod chaos;
 pub mod day;
 pub mod platform;
 pub mod status;

@@ -33,17 +33,50 @@ pub struct PlatformOptions {
     pub delivery: DeliveryPolicy,
     /// The scraper workflow (`WorkflowFile::REPLAY` for a recorded season).
     pub workflow_toml: &'static str,
+    /// Faults to inject (`nba chaos`); none by default.
+    pub faults: PlatformFaults,
+}
+
+/// Wraps the functions' state store (the driver's own stays whole).
+pub type StateWrapper = Arc<dyn Fn(Arc<dyn nba_cloud::StateStore>) -> Arc<dyn nba_cloud::StateStore> + Send + Sync>;
+
+/// Fault injection for the chaos drill ([`crate::chaos`]). Every field is off by default.
+#[derive(Clone, Default)]
+pub struct PlatformFaults {
+    /// The replay upstream answers badly when this plan says so.
+    pub upstream: Option<Arc<dyn nba_replay::faults::FaultPlan>>,
+    /// Requests to the functions are killed when this plan says so.
+    pub kills: Option<Arc<dyn crate::chaos::kills::KillPlan>>,
+    /// The functions' state store, wrapped (outages).
+    pub state: Option<StateWrapper>,
+    /// Every upstream source's read timeout (a hang costs this much, not the default 15-20 s).
+    pub upstream_read_timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for PlatformFaults {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlatformFaults")
+            .field("upstream", &self.upstream.is_some())
+            .field("kills", &self.kills.is_some())
+            .field("state", &self.state.is_some())
+            .field("upstream_read_timeout", &self.upstream_read_timeout)
+            .finish()
+    }
 }
 
 impl PlatformOptions {
-    /// A replay of the recorded season `dataset` with the default delivery policy.
-    pub fn replay(config: Config, dataset: PathBuf, duplicate_deliveries: bool) -> Self {
+    /// A replay of the recorded season `dataset` with the default delivery policy. The
+    /// lock TTL is shortened to [`LOCAL_LOCK_TTL`] when longer: the local delivery policy
+    /// compresses Pub/Sub's redelivery timing, and a lock must expire within it.
+    pub fn replay(mut config: Config, dataset: PathBuf, duplicate_deliveries: bool) -> Self {
+        config.timeouts.lock_ttl = config.timeouts.lock_ttl.min(LOCAL_LOCK_TTL);
         PlatformOptions {
             config,
             dataset,
             duplicate_deliveries,
             delivery: DeliveryPolicy::default(),
             workflow_toml: nba_scrapers::workflow::WorkflowFile::REPLAY,
+            faults: PlatformFaults::default(),
         }
     }
 }
@@ -57,16 +90,37 @@ pub struct DeliveryPolicy {
 }
 
 impl Default for DeliveryPolicy {
-    /// Shorter than Pub/Sub's defaults (10 s → 600 s) so a local day settles in seconds.
+    /// Shorter than Pub/Sub's defaults (10 s → 600 s) so a local day settles in seconds. Seven
+    /// attempts make the redelivery window (about 8 s at the shortest jitter) outlast
+    /// [`LOCAL_LOCK_TTL`]: a message waiting behind a dead holder's lock is still being
+    /// redelivered when the lock expires (with five, the window was 2.3 s and such messages
+    /// were dead-lettered, their data lost: found by `nba chaos`).
     fn default() -> Self {
         DeliveryPolicy {
             min_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(5),
-            max_attempts: 5,
+            max_attempts: 7,
             ack_deadline: Duration::from_secs(120),
         }
     }
 }
+
+impl DeliveryPolicy {
+    /// The shortest time from a message's first delivery to its last (backoffs at their
+    /// lowest jitter, 75 %; the local Pub/Sub's rule).
+    pub fn redelivery_window(&self) -> Duration {
+        (1..self.max_attempts)
+            .map(|attempt| {
+                let exp = self.min_backoff.saturating_mul(1u32 << (attempt - 1).min(20));
+                exp.min(self.max_backoff).mul_f64(0.75)
+            })
+            .sum()
+    }
+}
+
+/// The lock TTL of local runs (see [`PlatformOptions::replay`]): below the default delivery
+/// policy's redelivery window, above any local lock hold between two lease renewals.
+pub const LOCAL_LOCK_TTL: Duration = Duration::from_secs(5);
 
 /// Lets a caller wrap a function before it is served (fault injection in tests).
 pub type FunctionHook = Arc<dyn Fn(&str, Function) -> Function + Send + Sync>;
@@ -128,7 +182,8 @@ impl LocalPlatform {
         let clients = cloud.clients();
         let (shutdown, _) = watch::channel(false);
 
-        let replay_url = start_replay(&options.dataset, shutdown.subscribe()).await?;
+        let faults = options.faults.clone();
+        let replay_url = start_replay(&options.dataset, faults.upstream.clone(), shutdown.subscribe()).await?;
         // Every declared table exists before any function runs (Terraform's job in the cloud).
         for schema in nba_schemas::registry() {
             clients.warehouse.ensure_table(schema).await?;
@@ -144,10 +199,24 @@ impl LocalPlatform {
             .with(ODDS_API_KEY, "replay-placeholder")
             .with(BALLDONTLIE_API_KEY, "replay-placeholder")
             .with(BETTINGPROS_API_KEY, "replay-placeholder");
-        let fetcher = nba_scrapers::http::FetcherOptions::from_env()?
+        let mut fetcher = nba_scrapers::http::FetcherOptions::from_env()?
             .secrets(Arc::new(replay_keys))
-            .rate_limiting(false)
-            .build()?;
+            .rate_limiting(false);
+        if let Some(timeout) = faults.upstream_read_timeout {
+            for source in nba_scrapers::http::SourceId::ALL {
+                fetcher = fetcher.policy(source, |p| p.read_timeout = timeout);
+            }
+        }
+        let fetcher = fetcher.build()?;
+        // The functions' clients: the same cloud, the state store wrapped when faults say so.
+        let driver_clients = clients.clone();
+        let clients = match &faults.state {
+            Some(wrap) => nba_cloud::Clients {
+                state: wrap(clients.state.clone()),
+                ..clients
+            },
+            None => clients,
+        };
         let scrape = nba_scrapers::scrape_function(&clients, &config, upstreams, fetcher);
         let mut all: Vec<(&'static str, Function)> = vec![(nba_scrapers::SCRAPE_FUNCTION, scrape)];
         all.extend(nba_raw::functions(&clients, &config));
@@ -164,7 +233,8 @@ impl LocalPlatform {
                 Some(hook) => hook(name, function),
                 None => function,
             };
-            serve_function(name, function, deps.clone(), shutdown.subscribe())
+            let kills = faults.kills.clone();
+            serve_function(name, function, deps.clone(), kills, shutdown.subscribe())
         };
         for (name, function) in all {
             let url = serve(name, function).await?;
@@ -180,7 +250,8 @@ impl LocalPlatform {
         let scrapers_url = functions[nba_scrapers::SCRAPE_FUNCTION].url.clone();
         let workflow = nba_scrapers::workflow_function(&clients, scrapers_url, options.workflow_toml)?;
         let name = nba_scrapers::workflow::WORKFLOW_FUNCTION;
-        let url = serve(name, workflow).await?;
+        // The workflow is the scheduler's client (its tick is not redelivered): never killed.
+        let url = serve_function(name, workflow, deps.clone(), None, shutdown.subscribe()).await?;
         functions.insert(
             name.to_string(),
             RunningFunction {
@@ -192,7 +263,7 @@ impl LocalPlatform {
         let api_url = serve_api(&clients, &config, shutdown.subscribe()).await?;
         let platform = LocalPlatform {
             cloud,
-            clients,
+            clients: driver_clients,
             names,
             config,
             replay_url,
@@ -501,11 +572,23 @@ async fn serve_function(
     name: &str,
     function: Function,
     deps: RuntimeDeps,
+    kills: Option<Arc<dyn crate::chaos::kills::KillPlan>>,
     shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<Url> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let router = nba_runtime::server::router(name, function, deps);
+    // Outermost, so a kill drops the runtime's whole invocation (its execution-log row too).
+    let router = match kills {
+        Some(plan) => router.layer(axum::middleware::from_fn_with_state(
+            crate::chaos::kills::KillLayer {
+                function: name.into(),
+                plan,
+            },
+            crate::chaos::kills::layer,
+        )),
+        None => router,
+    };
     let label = name.to_string();
     tokio::spawn(async move {
         if let Err(e) = nba_runtime::server::serve_on(listener, router, wait_for(shutdown)).await {
@@ -529,11 +612,15 @@ async fn serve_api(clients: &Clients, config: &Config, shutdown: watch::Receiver
     Ok(Url::parse(&format!("http://{addr}/"))?)
 }
 
-async fn start_replay(dataset: &std::path::Path, shutdown: watch::Receiver<bool>) -> anyhow::Result<Url> {
+async fn start_replay(
+    dataset: &std::path::Path,
+    faults: Option<Arc<dyn nba_replay::faults::FaultPlan>>,
+    shutdown: watch::Receiver<bool>,
+) -> anyhow::Result<Url> {
     let dataset = nba_replay::Dataset::open(dataset)?;
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let app = nba_replay::router(dataset);
+    let app = nba_replay::router_with_faults(dataset, nba_replay::Clock::real(), faults);
     tokio::spawn(async move {
         let served = axum::serve(listener, app)
             .with_graceful_shutdown(wait_for(shutdown))
@@ -543,4 +630,27 @@ async fn start_replay(dataset: &std::path::Path, shutdown: watch::Receiver<bool>
         }
     });
     Ok(Url::parse(&format!("http://{addr}/"))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A message waiting behind a dead holder's lock must still be redelivered once the
+    /// lock has expired, or it is dead-lettered and its data lost.
+    #[test]
+    fn the_local_redelivery_window_outlasts_the_local_lock_ttl() {
+        let window = DeliveryPolicy::default().redelivery_window();
+        assert!(window > LOCAL_LOCK_TTL, "{window:?}");
+        let five = DeliveryPolicy {
+            max_attempts: 5,
+            ..Default::default()
+        };
+        assert!(
+            five.redelivery_window() < LOCAL_LOCK_TTL,
+            "the old policy was too short"
+        );
+        let config = PlatformOptions::replay(Config::default(), PathBuf::from("d"), false).config;
+        assert_eq!(config.timeouts.lock_ttl, LOCAL_LOCK_TTL);
+    }
 }

@@ -44,6 +44,7 @@ fn options(dir: &std::path::Path) -> PlatformOptions {
             ack_deadline: Duration::from_secs(60),
         },
         workflow_toml: nba_scrapers::workflow::WorkflowFile::REPLAY,
+        faults: Default::default(),
     }
 }
 

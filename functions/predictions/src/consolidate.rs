@@ -82,7 +82,9 @@ pub async fn run(p: &Pipeline, key: &str, owner: &str, partial: bool) -> Result<
         Lock::Held { owner } => return Ok(Consolidation::Held { owner }),
         Lock::Acquired => {}
     }
-    let result = under_lock(p, key, owner, partial).await;
+    // The lease is renewed while the steps run (see `nba_cloud::lock::hold`).
+    let steps = under_lock(p, key, owner, partial);
+    let result = nba_cloud::lock::hold(state, &p.locks, &lock_id, owner, p.settings.lock_ttl, steps).await;
     lock::release(state, &p.locks, &lock_id, owner).await?;
     result
 }

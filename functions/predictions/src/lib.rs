@@ -86,7 +86,13 @@ pub fn systems_with_models(models: &nba_systems::Models) -> Systems {
 pub fn functions(clients: &Clients, config: &Config) -> Vec<(&'static str, Function)> {
     let names = config.names();
     let models = models::ModelStore::new(clients.objects.clone(), names.bucket(nba_core::Bucket::Models));
-    let pipeline = Pipeline::new(clients.clone(), names, default_systems(), Settings::default()).with_models(models);
+    // The configured lock TTL (NBA_TIMEOUT_LOCK_TTL_SECS), as the raw processors' batch lock
+    // uses: the local platform shortens it to fit its compressed redelivery window.
+    let settings = Settings {
+        lock_ttl: config.timeouts.lock_ttl,
+        ..Settings::default()
+    };
+    let pipeline = Pipeline::new(clients.clone(), names, default_systems(), settings).with_models(models);
     functions_with(Arc::new(pipeline))
 }
 

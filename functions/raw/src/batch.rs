@@ -62,7 +62,9 @@ pub async fn run(
             .map_err(transient)?
         {
             Lock::Acquired => {
-                let result = run_batch(f, inv, processor, &object, date).await;
+                // The lease is renewed while the batch runs (see `nba_cloud::lock::hold`).
+                let batch = run_batch(f, inv, processor, &object, date);
+                let result = f.batch_locks.hold(&lock_id, &owner, f.claim_ttl, batch).await;
                 f.batch_locks.release(&lock_id, &owner).await.map_err(transient)?;
                 return result;
             }
@@ -95,6 +97,11 @@ impl BatchLocks {
     /// Takes the date's lock (see [`nba_cloud::lock`]).
     pub async fn acquire(&self, id: &str, owner: &str, ttl: Duration) -> Result<Lock, StateError> {
         lock::acquire(self.state.as_ref(), &self.collection, id, owner, ttl).await
+    }
+
+    /// Runs `work` while renewing the lock's lease (see [`nba_cloud::lock::hold`]).
+    pub async fn hold<T>(&self, id: &str, owner: &str, ttl: Duration, work: impl Future<Output = T>) -> T {
+        lock::hold(self.state.as_ref(), &self.collection, id, owner, ttl, work).await
     }
 
     /// Releases the date's lock if `owner` still holds it.

@@ -30,6 +30,21 @@ pub const SCRAPE_FUNCTION: &str = "scrapers";
 /// Prefix under which bodies of failed runs are kept for diagnosis (never processed).
 pub const DIAGNOSTICS_PREFIX: &str = "quarantine/scrapers";
 
+/// Fetches of one scrape whose body fails its shape check, in all, before the run fails.
+pub const SHAPE_ATTEMPTS: u32 = 3;
+/// Wait before re-fetching a badly shaped body (times the attempt number).
+const SHAPE_RETRY_DELAY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Where the body of a badly shaped answer is kept: under [`DIAGNOSTICS_PREFIX`], the
+/// re-fetches' bodies suffixed `-{attempt}` before the extension.
+fn diagnostics_key(object_key: &str, attempt: u32) -> String {
+    let key = match object_key.rsplit_once('.') {
+        Some((stem, ext)) if attempt > 1 => format!("{stem}-{attempt}.{ext}"),
+        _ => object_key.to_string(),
+    };
+    format!("{DIAGNOSTICS_PREFIX}/{key}")
+}
+
 pub struct ScrapeFunction {
     pub registry: ScraperRegistry,
     pub fetcher: Fetcher,
@@ -90,11 +105,30 @@ impl ScrapeFunction {
         Ok((scraper, opts))
     }
 
-    async fn keep_for_diagnosis(&self, scraper: &ScraperSpec, ctx: &ScrapeOptions, body: Bytes) -> Option<String> {
-        let key = format!("{DIAGNOSTICS_PREFIX}/{}", scraper.object_key(ctx, Utc::now()));
+    /// Keeps a body that failed its shape check under [`DIAGNOSTICS_PREFIX`], with why in
+    /// the object's metadata (source, endpoint, field, reason). `attempt` > 1 names the
+    /// re-fetches' bodies apart (they may land in the same second).
+    async fn keep_for_diagnosis(
+        &self,
+        scraper: &ScraperSpec,
+        ctx: &ScrapeOptions,
+        body: Bytes,
+        error: &ShapeError,
+        attempt: u32,
+    ) -> Option<String> {
+        let key = diagnostics_key(&scraper.object_key(ctx, Utc::now()), attempt);
         let bucket = self.names.bucket(Bucket::Raw);
+        let metadata = BTreeMap::from([
+            ("scraper".to_string(), scraper.name.to_string()),
+            ("source".to_string(), error.source_name.clone()),
+            ("endpoint".to_string(), error.endpoint.clone()),
+            ("field".to_string(), error.field.clone()),
+            ("reason".to_string(), error.reason.clone()),
+            ("attempt".to_string(), attempt.to_string()),
+        ]);
         let opts = PutOptions {
             content_type: "application/octet-stream".into(),
+            metadata,
             ..Default::default()
         };
         match self.objects.put(&bucket, &key, body, opts).await {
@@ -141,17 +175,17 @@ impl ScrapeFunction {
         inv: &Invocation,
         scraper: &ScraperSpec,
         ctx: &ScrapeOptions,
-        body: Bytes,
-        error: ShapeError,
+        bad: BadAnswer,
         started: Instant,
     ) -> Result<(Response, Outcome), FunctionError> {
-        let kept = self.keep_for_diagnosis(scraper, ctx, body).await;
+        let BadAnswer { body, error, attempt } = bad;
+        let kept = self.keep_for_diagnosis(scraper, ctx, body, &error, attempt).await;
         self.complete(inv, scraper, ctx, RunResult::empty(RunStatus::Failed), started)
             .await?;
         let mut outcome = Outcome::new(RunStatus::Failed);
         outcome.game_date = Some(ctx.date);
         outcome.message = Some(format!(
-            "unknown response shape: {error}; body kept at {}",
+            "unknown response shape after {attempt} fetch(es): {error}; body kept at {}",
             kept.as_deref().unwrap_or("(could not be kept)")
         ));
         let mut body = answer("failed", scraper.name, inv, None, 0);
@@ -166,22 +200,41 @@ impl HttpFunction for ScrapeFunction {
     async fn call(&self, inv: &Invocation, req: HttpRequest) -> Result<(Response, Outcome), FunctionError> {
         let started = Instant::now();
         let (scraper, ctx) = self.parse_request(&req)?;
-        let (body, report) = match self.fetch(scraper, &ctx).await {
-            Ok(fetched) => fetched,
-            // HTML where JSON was expected (an error page, a block page): kept and failed like any
-            // unknown shape, never retried forever.
-            Err(Fetch::WrongContent { body, error }) => {
-                return self.shape_failure(inv, scraper, &ctx, body, error, started).await;
+        // A body that fails its shape check is kept for diagnosis and fetched again: a cut or
+        // garbled answer, or an error page served with 200, is usually the upstream's (or its
+        // CDN's) passing trouble, and a scrape that gave up at once would leave the day without
+        // that data. A shape that stays wrong (a real schema change) fails after SHAPE_ATTEMPTS.
+        let mut kept_bad: Vec<String> = Vec::new();
+        let mut attempt = 1;
+        let (body, report, count) = loop {
+            let (body, error) = match self.fetch(scraper, &ctx).await {
+                Ok((body, report)) => match (scraper.check)(&body) {
+                    Ok(n) => break (body, report, n),
+                    Err(error) => (body, error),
+                },
+                // HTML where JSON was expected (an error page, a block page).
+                Err(Fetch::WrongContent { body, error }) => (body, error),
+                Err(Fetch::Failed(e)) => return Err(e),
+            };
+            if attempt >= SHAPE_ATTEMPTS {
+                return self
+                    .shape_failure(inv, scraper, &ctx, BadAnswer { body, error, attempt }, started)
+                    .await;
             }
-            Err(Fetch::Failed(e)) => return Err(e),
-        };
-        let count = match (scraper.check)(&body) {
-            Ok(n) => n,
-            Err(error) => return self.shape_failure(inv, scraper, &ctx, body, error, started).await,
+            tracing::warn!(scraper = scraper.name, attempt, error = %error, "bad response shape; kept, fetching again");
+            if let Some(kept) = self.keep_for_diagnosis(scraper, &ctx, body, &error, attempt).await {
+                kept_bad.push(kept);
+            }
+            tokio::time::sleep(SHAPE_RETRY_DELAY * attempt).await;
+            attempt += 1;
         };
         let mut outcome = Outcome::new(RunStatus::Success).with_input(report.url_shown.clone());
         outcome.game_date = Some(ctx.date);
-        outcome.message = Some(report.summary(self.fetcher.breaker_state(scraper.source)));
+        let mut summary = report.summary(self.fetcher.breaker_state(scraper.source));
+        if !kept_bad.is_empty() {
+            summary.push_str(&format!(" bad_answers_kept={}", kept_bad.join(",")));
+        }
+        outcome.message = Some(summary);
         if count == 0 {
             // A valid but empty answer: nothing to store, nothing downstream to trigger.
             self.complete(inv, scraper, &ctx, RunResult::empty(RunStatus::NoData), started)
@@ -202,6 +255,14 @@ impl HttpFunction for ScrapeFunction {
         let body = answer("success", scraper.name, inv, Some(&gcs_path), count);
         Ok((Json(body).into_response(), outcome))
     }
+}
+
+/// The last badly shaped answer of a scrape that gave up.
+struct BadAnswer {
+    body: Bytes,
+    error: ShapeError,
+    /// Fetches made, this one included.
+    attempt: u32,
 }
 
 /// Why a fetch did not give a body to check.

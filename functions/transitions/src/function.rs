@@ -255,6 +255,17 @@ impl TransitionsFunction {
         let (target_date, share) = match key.transition {
             Transition::Phase3To4 => {
                 let warehouse = self.clients.warehouse.as_ref();
+                // Overnight, "all complete" waits for every game's summaries too (see
+                // `phase3_to_4::games_summarised`); the timeout tier does not.
+                if key.mode == RunMode::Overnight && reason.starts_with("all_complete") {
+                    let (scheduled, summarised) = phase3_to_4::games_summarised(warehouse, key.game_date).await?;
+                    if summarised < scheduled {
+                        return Ok(Decision {
+                            reason: format!("{reason}; {summarised} of {scheduled} games summarised"),
+                            ..base
+                        });
+                    }
+                }
                 (
                     phase3_to_4::target_date(warehouse, key.game_date, key.mode).await?,
                     None,

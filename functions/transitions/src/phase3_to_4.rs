@@ -112,7 +112,13 @@ pub fn policy(mode: RunMode) -> &'static Policy {
 }
 
 /// Whether the date's player context carries lines for at least [`LINES_MIN_PERCENT`]% of
-/// its players. A missing context table is "not yet", not a fault.
+/// its players, and the lines are all in: every event listed for the date has its props
+/// loaded, and every player with a points line among them has it in the context. Without
+/// the second half the features were built from whichever props batch happened to land
+/// first (a day's props arrive as one object per event), so what phase 4 computed depended
+/// on delivery timing (found by `nba chaos`: a redelivered run had more lines than a clean
+/// one). A day with an event without props, or a prop player the context lacks, waits for
+/// the lines' deadline ([`LINES_WAIT`]). A missing table is "not yet", not a fault.
 pub async fn lines_are_in(warehouse: &dyn Warehouse, date: NaiveDate) -> Result<bool, WarehouseError> {
     let sql = format!(
         "SELECT count(*) FILTER (WHERE current_line IS NOT NULL) AS lined, count(*) AS n \
@@ -120,9 +126,53 @@ pub async fn lines_are_in(warehouse: &dyn Warehouse, date: NaiveDate) -> Result<
         crate::quality::PLAYERS_TABLE
     );
     let params = vec![Value::String(date.to_string())];
-    match crate::quality::counts(warehouse, &sql, params, &["lined", "n"]).await {
-        Ok(c) => Ok(c[1] > 0 && c[0] * 100 >= c[1] * LINES_MIN_PERCENT),
-        Err(e) if crate::quality::is_missing_table(&e) => Ok(false),
+    let share = match crate::quality::counts(warehouse, &sql, params, &["lined", "n"]).await {
+        Ok(c) => c[1] > 0 && c[0] * 100 >= c[1] * LINES_MIN_PERCENT,
+        Err(e) if crate::quality::is_missing_table(&e) => false,
+        Err(e) => return Err(e),
+    };
+    if !share {
+        return Ok(false);
+    }
+    let sql = format!(
+        "SELECT \
+           (SELECT count(*) FROM nba_raw.odds_api_events e \
+             WHERE e.game_date = CAST(? AS DATE) AND NOT EXISTS ( \
+               SELECT 1 FROM nba_raw.odds_api_player_props p \
+                WHERE p.game_date = CAST(? AS DATE) AND p.event_id = e.event_id)) AS unloaded_events, \
+           (SELECT count(DISTINCT p.player_lookup) FROM nba_raw.odds_api_player_props p \
+             WHERE p.game_date = CAST(? AS DATE) AND p.market = 'player_points' AND NOT EXISTS ( \
+               SELECT 1 FROM {} c WHERE c.game_date = p.game_date \
+                  AND c.player_lookup = p.player_lookup AND c.current_line IS NOT NULL)) AS unlined_players",
+        crate::quality::PLAYERS_TABLE
+    );
+    let params = vec![Value::String(date.to_string()); 3];
+    match crate::quality::counts(warehouse, &sql, params, &["unloaded_events", "unlined_players"]).await {
+        Ok(c) => Ok(c[0] == 0 && c[1] == 0),
+        // No odds table at all: no event was ever listed, so none is waited for.
+        Err(e) if crate::quality::is_missing_table(&e) => Ok(true),
+        Err(e) => Err(e),
+    }
+}
+
+/// Scheduled games of `date`, and how many of them every post-game summary holds. Overnight,
+/// the summaries report once per box score, so "every processor has reported" came after
+/// the first game's box score (found by `nba chaos`: a run whose other games landed a moment
+/// later built the next day's caches without them). A missing table counts as no game.
+pub async fn games_summarised(warehouse: &dyn Warehouse, date: NaiveDate) -> Result<(u64, u64), WarehouseError> {
+    let summarised = POST_GAME
+        .iter()
+        .map(|t| format!("(SELECT count(DISTINCT game_id) FROM nba_analytics.{t} WHERE game_date = CAST(? AS DATE))"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT (SELECT count(DISTINCT game_id) FROM nba_raw.nbac_schedule WHERE game_date = CAST(? AS DATE)) AS scheduled, \
+                least({summarised}) AS summarised"
+    );
+    let params = vec![Value::String(date.to_string()); 1 + POST_GAME.len()];
+    match crate::quality::counts(warehouse, &sql, params, &["scheduled", "summarised"]).await {
+        Ok(c) => Ok((c[0], c[1])),
+        Err(e) if crate::quality::is_missing_table(&e) => Ok((0, 0)),
         Err(e) => Err(e),
     }
 }

@@ -669,6 +669,60 @@ async fn same_day_features_wait_for_tonights_lines() {
     assert_eq!((triggers[0].game_date, triggers[0].mode), (d, RunMode::SameDay));
 }
 
+/// Regression (found by `nba chaos`): the features were built as soon as one props batch had
+/// brought 20% of the lines, so what phase 4 computed depended on which batches had landed.
+/// Now every event listed for the date must have its props loaded, and in the context.
+#[tokio::test]
+async fn the_lines_are_in_only_when_every_listed_event_has_its_props() {
+    use nba_schemas::Table;
+    use nba_schemas::tables::raw_odds::{OddsApiEvent, OddsApiPlayerProp};
+    let env = Env::new();
+    let warehouse = env.clients.warehouse.as_ref();
+    let d = date(10);
+    seed_context(warehouse, d, 10, 6).await;
+    let row = |v: Value| v.as_object().unwrap().clone();
+    warehouse.ensure_table(OddsApiEvent::SCHEMA).await.unwrap();
+    warehouse.ensure_table(OddsApiPlayerProp::SCHEMA).await.unwrap();
+    let events = ["e1", "e2"]
+        .iter()
+        .map(|id| {
+            row(json!({
+                "event_id": id, "game_date": d.to_string(), "commence_time": "2024-11-11T00:00:00Z",
+                "sport_key": "basketball_nba", "home_team": "Boston Celtics", "away_team": "New York Knicks",
+                "home_team_tricode": "BOS", "away_team_tricode": "NYK", "game_code": "20241110_NYK_BOS",
+                "source_file": "gs://b/events.json", "data_hash": "h", "processed_at": "2024-11-10T20:00:00Z",
+            }))
+        })
+        .collect();
+    warehouse.merge(OddsApiEvent::SCHEMA, events).await.unwrap();
+    let prop = |event: &str, player: &str| {
+        row(json!({
+            "event_id": event, "game_date": d.to_string(), "market": "player_points",
+            "player_lookup": player, "player_name": player, "bookmaker": "draftkings",
+            "bookmaker_title": "DraftKings", "side": "Over", "line": 18.5, "listing": 0, "price": -110,
+            "snapshot_at": "2024-11-10T20:00:00Z", "commence_time": "2024-11-11T00:00:00Z",
+            "home_team_tricode": "BOS", "away_team_tricode": "NYK", "game_code": "20241110_NYK_BOS",
+            "last_update": "2024-11-10T19:00:00Z", "source_file": "gs://b/props.json", "data_hash": "h",
+            "processed_at": "2024-11-10T20:00:00Z",
+        }))
+    };
+    // The first event's props are in (60% of the players lined): not yet.
+    warehouse
+        .merge(OddsApiPlayerProp::SCHEMA, vec![prop("e1", "player0")])
+        .await
+        .unwrap();
+    assert!(!nba_transitions::phase3_to_4::lines_are_in(warehouse, d).await.unwrap());
+    // The second event's props are in, but its player's line is not in the context yet.
+    warehouse
+        .merge(OddsApiPlayerProp::SCHEMA, vec![prop("e2", "player9")])
+        .await
+        .unwrap();
+    assert!(!nba_transitions::phase3_to_4::lines_are_in(warehouse, d).await.unwrap());
+    // The context recomputed with it: now.
+    seed_context(warehouse, d, 10, 10).await;
+    assert!(nba_transitions::phase3_to_4::lines_are_in(warehouse, d).await.unwrap());
+}
+
 #[tokio::test]
 async fn a_day_whose_lines_never_come_fires_when_the_wait_runs_out() {
     let env = Env::new();

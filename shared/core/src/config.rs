@@ -58,7 +58,11 @@ pub struct Timeouts {
     pub shutdown_drain: Duration,
     /// Pub/Sub ack deadline: a push not answered by then is redelivered.
     pub ack_deadline: Duration,
-    /// Lifetime of a distributed lock before another owner may take it over.
+    /// Lifetime of a distributed lock's lease before another owner may take it over (a
+    /// live holder renews it). Must stay below the redelivery window of the messages that
+    /// wait behind a lock (Terraform: 10 s, 20 s, 40 s, 80 s of backoff before the fifth and
+    /// last delivery, 150 s), or a dead holder's lock outlives them all and its batch is
+    /// dead-lettered.
     pub lock_ttl: Duration,
 }
 
@@ -70,7 +74,7 @@ impl Default for Timeouts {
             function_request: Duration::from_secs(540),
             shutdown_drain: Duration::from_secs(10),
             ack_deadline: Duration::from_secs(600),
-            lock_ttl: Duration::from_secs(300),
+            lock_ttl: Duration::from_secs(120),
         }
     }
 }

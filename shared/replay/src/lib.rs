@@ -32,6 +32,7 @@ pub mod cdn;
 pub mod clock;
 pub mod dataset;
 pub mod espn;
+pub mod faults;
 mod ids;
 pub mod odds_api;
 mod respond;
@@ -63,12 +64,19 @@ pub fn router(dataset: Dataset) -> Router {
 
 /// The routes with a given clock (keep a clone to move the simulated time in-process).
 pub fn router_with_clock(dataset: Dataset, clock: Clock) -> Router {
+    router_with_faults(dataset, clock, None)
+}
+
+/// The routes with a given clock and, when `faults` is given, a fault layer that answers
+/// badly when the plan says so ([`faults`]; the chaos drill). The fault sees the true
+/// answer before it is gzip-encoded (a renamed field or a cut body are made from it).
+pub fn router_with_faults(dataset: Dataset, clock: Clock, faults: Option<Arc<dyn faults::FaultPlan>>) -> Router {
     let state = AppState {
         dataset,
         clock: clock.clone(),
         odds_used: Arc::new(AtomicU64::new(0)),
     };
-    Router::new()
+    let routes = Router::new()
         .route("/stats/scheduleleaguev2int", get(schedule::schedule))
         .route("/stats/scoreboardV2", get(stats::scoreboard_v2))
         .route("/stats/scoreboardv2", get(stats::scoreboard_v2))
@@ -84,7 +92,12 @@ pub fn router_with_clock(dataset: Dataset, clock: Clock) -> Router {
             "/__replay/clock",
             get(clock::get_clock).put(clock::put_clock).delete(clock::reset_clock),
         )
-        .fallback(respond::not_found)
+        .fallback(respond::not_found);
+    let routes = match faults {
+        Some(plan) => routes.layer(axum::middleware::from_fn_with_state(plan, faults::inject)),
+        None => routes,
+    };
+    routes
         .layer(axum::middleware::from_fn(respond::gzip))
         .layer(axum::middleware::from_fn_with_state(clock, respond::date_header))
         .with_state(state)
