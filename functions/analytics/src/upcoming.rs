@@ -77,12 +77,27 @@ pub struct Inputs {
 pub async fn load(warehouse: &dyn Warehouse, date: NaiveDate, day: DayGames) -> Result<Inputs, AnalyticsError> {
     let season = day.season().unwrap_or_default().to_string();
     let d = json!(date.to_string());
-    let summaries: Vec<PlayerGameSummary> = rows_of(
+    // The season so far is read on every run of the context (several a day): only the
+    // columns it uses, not whole summary rows.
+    let summaries = read::query(
         warehouse,
-        "season = ? AND game_date < CAST(? AS DATE)",
+        PlayerGameSummary::SCHEMA.name,
+        &format!(
+            "SELECT player_lookup, player_id, player_name, team_tricode, game_date, is_dnp, minutes \
+             FROM {} WHERE season = ? AND game_date < CAST(? AS DATE)",
+            PlayerGameSummary::SCHEMA.qualified_name()
+        ),
         vec![json!(season), d.clone()],
     )
-    .await?;
+    .await?
+    .into_iter()
+    .map(|row| {
+        serde_json::from_value::<SeasonGame>(serde_json::Value::Object(row)).map_err(|e| AnalyticsError::BadRow {
+            table: PlayerGameSummary::SCHEMA.qualified_name(),
+            reason: e.to_string(),
+        })
+    })
+    .collect::<Result<Vec<_>, _>>()?;
     let list: Vec<NbacPlayerList> = rows_of(
         warehouse,
         "season = ? AND list_date <= CAST(? AS DATE) AND team_tricode IS NOT NULL",
@@ -134,8 +149,20 @@ pub async fn load(warehouse: &dyn Warehouse, date: NaiveDate, day: DayGames) -> 
     Ok(inputs)
 }
 
+/// The columns of a `player_game_summary` row the context reads.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct SeasonGame {
+    pub player_lookup: String,
+    pub player_id: Option<i64>,
+    pub player_name: String,
+    pub team_tricode: String,
+    pub game_date: NaiveDate,
+    pub is_dnp: bool,
+    pub minutes: Option<f64>,
+}
+
 impl Inputs {
-    pub fn absorb_summaries(&mut self, rows: Vec<PlayerGameSummary>) {
+    pub fn absorb_summaries(&mut self, rows: Vec<SeasonGame>) {
         for r in rows {
             let newer = self
                 .latest_game

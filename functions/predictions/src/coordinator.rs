@@ -203,13 +203,7 @@ async fn publish_batch(p: &Pipeline, batch: &Batch, plan: Plan) -> Result<u64, P
             ..r
         })
         .collect();
-    let messages: Vec<OutgoingMessage> = requests
-        .iter()
-        .map(|r| {
-            let attrs = attributes::completion(&r.correlation_id, COORDINATOR_NAME, "requested", r.game_date);
-            OutgoingMessage::json(r, attrs)
-        })
-        .collect();
+    let messages: Vec<OutgoingMessage> = requests.iter().map(request_message).collect();
     let results: Vec<Result<String, nba_cloud::PubSubError>> = futures::stream::iter(messages)
         .map(|message| {
             let publisher = p.clients.publisher.clone();
@@ -232,6 +226,25 @@ async fn publish_batch(p: &Pipeline, batch: &Batch, plan: Plan) -> Result<u64, P
         })
         .await?;
     Ok(published)
+}
+
+/// Largest request carrying its player's inputs: far under Pub/Sub's 10 MB, so a batch's
+/// messages stay small to journal and push. (A season's history is ~10 KB.)
+pub const MAX_REQUEST_BYTES: usize = 256 * 1024;
+
+/// A request's message: with its inputs, unless that makes it larger than
+/// [`MAX_REQUEST_BYTES`] (the worker then reads them itself).
+fn request_message(r: &PredictionRequest) -> OutgoingMessage {
+    let attrs = attributes::completion(&r.correlation_id, COORDINATOR_NAME, "requested", r.game_date);
+    let message = OutgoingMessage::json(r, attrs.clone());
+    if message.data.len() <= MAX_REQUEST_BYTES || r.inputs.is_none() {
+        return message;
+    }
+    let bare = PredictionRequest {
+        inputs: None,
+        ..r.clone()
+    };
+    OutgoingMessage::json(&bare, attrs)
 }
 
 /// Tonight's players through the minutes floor, the line choice and the quality gate.
@@ -259,7 +272,31 @@ async fn plan(p: &Pipeline, date: NaiveDate, now: DateTime<Utc>) -> Result<Plan,
             }),
         }
     }
+    if !plan.requests.is_empty() {
+        attach_inputs(warehouse, date, &features, &mut plan.requests).await?;
+    }
     Ok(plan)
+}
+
+/// Reads what every requested player's systems need — histories for the whole slate in one
+/// query, the recent record once — and puts each player's into his request, so the workers,
+/// which all start at once, do not each query the warehouse for them.
+async fn attach_inputs(
+    warehouse: &dyn nba_cloud::Warehouse,
+    date: NaiveDate,
+    features: &BTreeMap<String, MlFeatureStore>,
+    requests: &mut [PredictionRequest],
+) -> Result<(), PredictionError> {
+    let mut histories = read::slate_histories(warehouse, date).await?;
+    let recent = read::recent_performance(warehouse, date).await?;
+    for r in requests {
+        // Every request passed the quality gate, so its vector exists.
+        r.inputs = features.get(&r.player_lookup).map(|f| {
+            let history = histories.remove(&r.player_lookup).unwrap_or_default();
+            read::player_inputs(f, history, recent.clone())
+        });
+    }
+    Ok(())
 }
 
 /// The minutes floor, then the quality gate: the expected minutes, or why not.
@@ -339,5 +376,6 @@ fn request_of(
         line_snapshot_at: at,
         expected_minutes: minutes,
         requested_at: now,
+        inputs: None,
     }
 }

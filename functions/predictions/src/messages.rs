@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use nba_core::messages::RunMode;
+use nba_systems::{PastGame, RecentPerformance};
 use serde::{Deserialize, Serialize};
 
 /// Where a request's line came from (`line_source` in the output tables).
@@ -53,6 +54,26 @@ pub struct PredictionRequest {
     /// The minutes expectation that passed the floor.
     pub expected_minutes: f64,
     pub requested_at: DateTime<Utc>,
+    /// What the systems read for this player, read by the coordinator for the whole slate
+    /// in a few queries (instead of a few per request, all queued on the warehouse at the
+    /// same moment). Absent when a message would grow too large: the worker reads them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<PlayerInputs>,
+}
+
+/// A player's inputs to the systems, as of the batch's start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlayerInputs {
+    /// Of the player's `ml_feature_store` row.
+    pub feature_set_version: String,
+    pub feature_quality: f64,
+    /// The vector's values by name, and the names that took their default.
+    pub features: BTreeMap<String, f64>,
+    pub defaulted: Vec<String>,
+    /// The player's games before the game date, oldest first.
+    pub history: Vec<PastGame>,
+    /// Per system, its recent graded record (the same for every player of a batch).
+    pub recent_performance: BTreeMap<String, RecentPerformance>,
 }
 
 /// One system's failure for one player, as reported in `nba-prediction-ready`.

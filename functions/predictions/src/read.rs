@@ -17,6 +17,7 @@ use nba_systems::{PastGame, RecentPerformance};
 use serde_json::{Value, json};
 
 use crate::error::PredictionError;
+use crate::messages::PlayerInputs;
 
 /// Graded days that make a system's recent performance.
 pub const PERFORMANCE_WINDOW_DAYS: i64 = 14;
@@ -80,6 +81,22 @@ pub async fn feature_row(
     Ok(rows.into_iter().next())
 }
 
+/// A player's [`PlayerInputs`] from his feature vector, history and the recent record.
+pub fn player_inputs(
+    features: &MlFeatureStore,
+    history: Vec<PastGame>,
+    recent_performance: BTreeMap<String, RecentPerformance>,
+) -> PlayerInputs {
+    PlayerInputs {
+        feature_set_version: features.feature_set_version.clone(),
+        feature_quality: features.quality_score,
+        features: feature_values(features),
+        defaulted: defaulted(features),
+        history,
+        recent_performance,
+    }
+}
+
 /// `{name: value}` of a stored vector (`{name: {value, quality, source}}`).
 pub fn feature_values(row: &MlFeatureStore) -> BTreeMap<String, f64> {
     let Some(map) = row.features.as_object() else {
@@ -107,26 +124,66 @@ pub async fn history(
     player: &str,
     before: NaiveDate,
 ) -> Result<Vec<PastGame>, PredictionError> {
-    let sql = "SELECT * FROM nba_analytics.player_game_summary WHERE player_lookup = ? AND game_date < CAST(? AS DATE) \
-               ORDER BY game_date";
-    let rows: Vec<PlayerGameSummary> = typed(warehouse, sql, vec![json!(player), json!(before.to_string())]).await?;
-    let mut previous: Option<NaiveDate> = None;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let days_rest = previous.map(|p| (r.game_date - p).num_days());
-            previous = Some(r.game_date);
-            PastGame {
-                game_date: r.game_date,
-                opponent_tricode: r.opponent_tricode,
-                is_home: r.is_home,
-                minutes: if r.is_dnp { None } else { r.minutes },
-                points: r.points,
-                days_rest,
-                points_line: r.points_line,
-            }
-        })
-        .collect())
+    let sql = format!(
+        "SELECT {HISTORY_COLUMNS} FROM {} WHERE player_lookup = ? AND game_date < CAST(? AS DATE) ORDER BY game_date",
+        PlayerGameSummary::SCHEMA.qualified_name()
+    );
+    let rows = query_or_empty(warehouse, &sql, vec![json!(player), json!(before.to_string())]).await?;
+    Ok(past_games(rows)?.remove(player).unwrap_or_default())
+}
+
+/// [`history`] of every player in `date`'s upcoming context, in one query (the
+/// coordinator's, for the whole slate), by player.
+pub async fn slate_histories(
+    warehouse: &dyn Warehouse,
+    date: NaiveDate,
+) -> Result<BTreeMap<String, Vec<PastGame>>, PredictionError> {
+    let sql = format!(
+        "SELECT {HISTORY_COLUMNS} FROM {} WHERE game_date < CAST(? AS DATE) AND player_lookup IN \
+         (SELECT player_lookup FROM {} WHERE game_date = CAST(? AS DATE)) ORDER BY player_lookup, game_date",
+        PlayerGameSummary::SCHEMA.qualified_name(),
+        UpcomingPlayerGameContext::SCHEMA.qualified_name()
+    );
+    let d = json!(date.to_string());
+    past_games(query_or_empty(warehouse, &sql, vec![d.clone(), d]).await?)
+}
+
+/// The `player_game_summary` columns a [`PastGame`] is made of.
+const HISTORY_COLUMNS: &str =
+    "player_lookup, game_date, opponent_tricode, is_home, minutes, is_dnp, points, points_line";
+
+/// One row of [`HISTORY_COLUMNS`].
+#[derive(serde::Deserialize)]
+struct HistoryRow {
+    player_lookup: String,
+    game_date: NaiveDate,
+    opponent_tricode: String,
+    is_home: bool,
+    minutes: Option<f64>,
+    is_dnp: bool,
+    points: Option<i64>,
+    points_line: Option<f64>,
+}
+
+/// Rows of [`HISTORY_COLUMNS`], ordered by player then date, as each player's past games.
+fn past_games(rows: Vec<nba_schemas::Row>) -> Result<BTreeMap<String, Vec<PastGame>>, PredictionError> {
+    let mut by_player: BTreeMap<String, Vec<PastGame>> = BTreeMap::new();
+    for row in rows {
+        let r: HistoryRow = serde_json::from_value(Value::Object(row))
+            .map_err(|e| PredictionError::corrupt(PlayerGameSummary::SCHEMA.qualified_name(), e))?;
+        let games = by_player.entry(r.player_lookup).or_default();
+        let days_rest = games.last().map(|p: &PastGame| (r.game_date - p.game_date).num_days());
+        games.push(PastGame {
+            game_date: r.game_date,
+            opponent_tricode: r.opponent_tricode,
+            is_home: r.is_home,
+            minutes: if r.is_dnp { None } else { r.minutes },
+            points: r.points,
+            days_rest,
+            points_line: r.points_line,
+        });
+    }
+    Ok(by_player)
 }
 
 /// Per system: MAE over the graded days of the window before `before`, weighted by

@@ -12,7 +12,6 @@ use nba_cloud::writer::{WriteContext, write_rows};
 use nba_core::Topic;
 use nba_core::messages::attributes;
 use nba_schemas::tables::prediction_output::PredictionStaging;
-use nba_schemas::tables::predictions::MlFeatureStore;
 use nba_systems::{PredictionInput, Thresholds, recommend};
 use serde_json::json;
 
@@ -20,7 +19,7 @@ use crate::batch::{Batch, PlayerRecord, PlayerState};
 use crate::breaker::SystemRun;
 use crate::consolidate::{self, Consolidation};
 use crate::error::PredictionError;
-use crate::messages::{PredictionReady, PredictionRequest, SystemFailure};
+use crate::messages::{PlayerInputs, PredictionReady, PredictionRequest, SystemFailure};
 use crate::pipeline::Pipeline;
 use crate::read;
 
@@ -102,7 +101,7 @@ async fn predict(
     message_id: &str,
 ) -> Result<(PlayerRecord, u64), PredictionError> {
     let warehouse = p.clients.warehouse.as_ref();
-    let Some(features) = read::feature_row(warehouse, req.game_date, &req.player_lookup).await? else {
+    let Some(inputs) = inputs_of(p, req).await? else {
         let failed = PlayerRecord {
             state: PlayerState::Failed,
             reason: Some("feature vector missing".into()),
@@ -123,17 +122,17 @@ async fn predict(
         team_tricode: req.team_tricode.clone(),
         opponent_tricode: req.opponent_tricode.clone(),
         is_home: req.is_home,
-        feature_set_version: features.feature_set_version.clone(),
-        features: read::feature_values(&features),
-        defaulted: read::defaulted(&features),
-        history: read::history(warehouse, &req.player_lookup, req.game_date).await?,
+        feature_set_version: inputs.feature_set_version.clone(),
+        features: inputs.features.clone(),
+        defaulted: inputs.defaulted.clone(),
+        history: inputs.history.clone(),
         line: req.line,
-        recent_performance: read::recent_performance(warehouse, req.game_date).await?,
+        recent_performance: inputs.recent_performance.clone(),
     };
     let runs = p.systems_for(req.game_date).await?.run(&p.breakers, &input);
     let rows: Vec<PredictionStaging> = runs
         .iter()
-        .map(|(id, version, run)| staging_row(p, req, &features, message_id, id, version, run))
+        .map(|(id, version, run)| staging_row(p, req, &inputs, message_id, id, version, run))
         .collect();
     let ctx = WriteContext {
         source_file: None,
@@ -147,6 +146,21 @@ async fn predict(
         .finish_player(p.clients.state.as_ref(), &req.batch_id, done)
         .await?;
     Ok((record, report.stats.written()))
+}
+
+/// The player's inputs: those the request carries (the coordinator read them for the
+/// slate), else read here; `None` when the player has no feature vector.
+async fn inputs_of(p: &Pipeline, req: &PredictionRequest) -> Result<Option<PlayerInputs>, PredictionError> {
+    if let Some(inputs) = &req.inputs {
+        return Ok(Some(inputs.clone()));
+    }
+    let warehouse = p.clients.warehouse.as_ref();
+    let Some(features) = read::feature_row(warehouse, req.game_date, &req.player_lookup).await? else {
+        return Ok(None);
+    };
+    let history = read::history(warehouse, &req.player_lookup, req.game_date).await?;
+    let recent = read::recent_performance(warehouse, req.game_date).await?;
+    Ok(Some(read::player_inputs(&features, history, recent)))
 }
 
 fn player_done(
@@ -190,7 +204,7 @@ fn player_done(
 fn staging_row(
     p: &Pipeline,
     req: &PredictionRequest,
-    features: &MlFeatureStore,
+    inputs: &PlayerInputs,
     message_id: &str,
     system_id: &str,
     version: &str,
@@ -213,8 +227,8 @@ fn staging_row(
         line_source: req.line_source.as_str().to_string(),
         line_bookmaker: req.line_bookmaker.clone(),
         factors: json!([]),
-        feature_set_version: features.feature_set_version.clone(),
-        feature_quality: Some(features.quality_score),
+        feature_set_version: inputs.feature_set_version.clone(),
+        feature_quality: Some(inputs.feature_quality),
         actionable: false,
         not_actionable_reason: None,
         message_id: message_id.to_string(),

@@ -20,6 +20,7 @@ use nba_predictions::batch::{Batch, BatchStatus};
 use nba_predictions::consolidate::{self, Consolidation};
 use nba_predictions::coordinator::{self, StartRequest};
 use nba_predictions::messages::{PredictionReady, PredictionRequest, PredictionsComplete, StallTick};
+use nba_predictions::read;
 use nba_predictions::{ConsolidatorFunction, CoordinatorFunction, Pipeline, Settings, Systems, WorkerFunction};
 use nba_runtime::{CloudEventFunction, FunctionError, HttpFunction, HttpRequest, Invocation, Outcome, RunStatus};
 use nba_schemas::tables::analytics::{PlayerGameSummary, UpcomingPlayerGameContext};
@@ -579,6 +580,60 @@ async fn start_requests_ready_players_and_records_the_rest_as_skipped() {
     assert_eq!((again.opened.as_str(), again.published), ("existing", 0));
     assert_eq!(env.journal(Topic::PredictionRequest).len(), READY);
     assert_contract("nba-prediction-request", &env.journal(Topic::PredictionRequest));
+}
+
+/// The inputs the coordinator reads for the whole slate and embeds in each request are
+/// exactly what the worker reads for one player when a request comes without them.
+#[tokio::test]
+async fn embedded_inputs_equal_what_the_worker_would_read() {
+    let env = Env::new(healthy()).await;
+    env.start(false).await;
+    let requests: Vec<PredictionRequest> = env.messages(Topic::PredictionRequest);
+    assert_eq!(requests.len(), READY);
+    let warehouse = env.clients.warehouse.as_ref();
+    for r in &requests {
+        let embedded = r.inputs.clone().expect("a small request carries its inputs");
+        let features = read::feature_row(warehouse, r.game_date, &r.player_lookup)
+            .await
+            .unwrap()
+            .unwrap();
+        let history = read::history(warehouse, &r.player_lookup, r.game_date).await.unwrap();
+        assert!(!history.is_empty(), "{}", r.player_lookup);
+        let recent = read::recent_performance(warehouse, r.game_date).await.unwrap();
+        assert_eq!(
+            embedded,
+            read::player_inputs(&features, history, recent),
+            "{}",
+            r.player_lookup
+        );
+    }
+    // A batch whose requests come without them (an older coordinator, or too large) is
+    // predicted the same: the worker reads them.
+    env.run_workers(1).await;
+    let bare = Env::new(healthy()).await;
+    bare.start(false).await;
+    let worker = bare.worker();
+    for (i, r) in bare
+        .messages::<PredictionRequest>(Topic::PredictionRequest)
+        .into_iter()
+        .enumerate()
+    {
+        let without = PredictionRequest { inputs: None, ..r };
+        let event = pubsub_event(Topic::PredictionRequest, &format!("bare-{i}"), &without);
+        let outcome = worker.call(&inv(), event).await.unwrap();
+        assert_eq!(outcome.status, RunStatus::Success, "{outcome:?}");
+    }
+    let predictions = |env: &Env| {
+        let warehouse = env.clients.warehouse.clone();
+        async move {
+            let sql = "SELECT player_lookup, system_id, predicted_points, recommendation, confidence, line \
+                       FROM nba_predictions.player_prop_predictions ORDER BY player_lookup, system_id";
+            warehouse.query(sql, vec![]).await.unwrap()
+        }
+    };
+    let (embedded, read_by_worker) = (predictions(&env).await, predictions(&bare).await);
+    assert!(embedded.len() >= READY * 2, "{} predictions", embedded.len());
+    assert_eq!(embedded, read_by_worker);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -7,9 +7,13 @@
 //! the table with a few SQL statements inside one transaction. A failed write
 //! changes nothing.
 //!
-//! DuckDB allows one writing process per file; within the process, one
-//! connection behind a mutex serialises statements (they run on the blocking
-//! pool, never on the async executor). Tables are created on first use.
+//! DuckDB allows one writing process per file. Within the process, writes (and
+//! table creation) run on one connection behind a mutex, one transaction at a
+//! time, so they never conflict with each other; reads run on a small pool of
+//! further connections to the same database, concurrently with each other and
+//! with a write (DuckDB's MVCC: a read sees every write committed before it
+//! started, never a write in progress). Every statement runs on the blocking
+//! pool, never on the async executor. Tables are created on first use.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -23,20 +27,64 @@ use duckdb::types::{TimeUnit, Value as DValue};
 use duckdb::{AccessMode, Config, Connection, params_from_iter};
 use nba_schemas::{Column, ColumnType, DATA_HASH, Row, TableSchema};
 use serde_json::{Map, Number, Value};
+use tokio::sync::Semaphore;
 
-use super::duckdb_ddl::{add_column_sql, ensure_table_sql, qualified_table, quote_ident, staging_table_sql};
+use super::duckdb_ddl::{
+    add_column_sql, duckdb_type, ensure_table_sql, qualified_table, quote_ident, staging_table_sql,
+};
 use crate::{PartitionRange, Warehouse, WarehouseError, WriteStats};
 
 const STAGING: &str = "__nba_staging";
 const BATCH: &str = "__nba_batch";
 
-/// DuckDB-backed [`Warehouse`]. Cheap to clone (clones share the connection).
+/// Reads that may run at once. A prediction batch sends ~100 requests at the same
+/// time, each reading; on 2 cores more concurrent queries only add memory and context
+/// switches, while a few hide each other's latency (and a write's).
+const READERS: usize = 4;
+
+/// DuckDB-backed [`Warehouse`]. Cheap to clone (clones share the connections).
 #[derive(Clone)]
 pub struct DuckDbWarehouse {
+    /// Writes and DDL: one at a time (see the module comment).
     conn: Arc<Mutex<Connection>>,
+    readers: Arc<Readers>,
     /// Tables already ensured by this handle, so writes can create on first use cheaply.
     ensured: Arc<Mutex<HashSet<String>>>,
     read_only: bool,
+}
+
+/// The read connections: idle ones are kept for reuse, new ones are cloned from `seed`
+/// (a connection used for nothing else, so cloning never waits for a statement).
+struct Readers {
+    seed: Mutex<Connection>,
+    idle: Mutex<Vec<Connection>>,
+    permits: Semaphore,
+}
+
+impl Readers {
+    fn new(seed: Connection) -> Self {
+        Readers {
+            seed: Mutex::new(seed),
+            idle: Mutex::new(Vec::new()),
+            permits: Semaphore::new(READERS),
+        }
+    }
+
+    /// An idle connection, or a new one to the same database.
+    fn take(&self) -> Result<Connection, WarehouseError> {
+        if let Some(conn) = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop() {
+            return Ok(conn);
+        }
+        self.seed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .try_clone()
+            .map_err(query_err)
+    }
+
+    fn give_back(&self, conn: Connection) {
+        self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
+    }
 }
 
 impl std::fmt::Debug for DuckDbWarehouse {
@@ -63,12 +111,12 @@ impl DuckDbWarehouse {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(open_err)?;
         }
-        Ok(Self::from_conn(Connection::open(path).map_err(open_err)?, false))
+        Self::from_conn(Connection::open(path).map_err(open_err)?, false)
     }
 
     /// A throwaway in-memory warehouse (tests, dry runs).
     pub fn open_in_memory() -> Result<Self, WarehouseError> {
-        Ok(Self::from_conn(Connection::open_in_memory().map_err(open_err)?, false))
+        Self::from_conn(Connection::open_in_memory().map_err(open_err)?, false)
     }
 
     /// Opens an existing file read-only, for a CLI that queries while nothing
@@ -76,23 +124,22 @@ impl DuckDbWarehouse {
     /// Writes and `ensure_table` then fail.
     pub fn open_read_only(path: &Path) -> Result<Self, WarehouseError> {
         let config = Config::default().access_mode(AccessMode::ReadOnly).map_err(open_err)?;
-        Ok(Self::from_conn(
-            Connection::open_with_flags(path, config).map_err(open_err)?,
-            true,
-        ))
+        Self::from_conn(Connection::open_with_flags(path, config).map_err(open_err)?, true)
     }
 
-    fn from_conn(conn: Connection, read_only: bool) -> Self {
-        DuckDbWarehouse {
+    fn from_conn(conn: Connection, read_only: bool) -> Result<Self, WarehouseError> {
+        let seed = conn.try_clone().map_err(open_err)?;
+        Ok(DuckDbWarehouse {
             conn: Arc::new(Mutex::new(conn)),
+            readers: Arc::new(Readers::new(seed)),
             ensured: Arc::new(Mutex::new(HashSet::new())),
             read_only,
-        }
+        })
     }
 
-    /// Runs `f` with the connection on the blocking pool. `what` names the operation in the
-    /// debug log (`NBA_LOG=info,nba_cloud::embedded::warehouse=debug`), with the time spent
-    /// waiting for the connection and the time spent using it: the one connection is shared by
+    /// Runs `f` with the write connection on the blocking pool. `what` names the operation in
+    /// the debug log (`NBA_LOG=info,nba_cloud::embedded::warehouse=debug`), with the time spent
+    /// waiting for the connection and the time spent using it: the write connection is shared by
     /// every function of the process, so the wait is where contention shows.
     async fn run<T, F>(&self, what: impl Into<String>, f: F) -> Result<T, WarehouseError>
     where
@@ -121,6 +168,48 @@ impl DuckDbWarehouse {
         })?
     }
 
+    /// Runs the read `f` on a read connection (see [`Readers`]), logged as [`Self::run`] logs.
+    async fn read<T, F>(&self, what: impl Into<String>, f: F) -> Result<T, WarehouseError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, WarehouseError> + Send + 'static,
+    {
+        let what = what.into();
+        let asked = std::time::Instant::now();
+        // The semaphore lives as long as `self`: it is never closed.
+        let _permit = self.readers.permits.acquire().await.map_err(query_err)?;
+        let readers = self.readers.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = readers.take()?;
+            let got = std::time::Instant::now();
+            let result = f(&conn);
+            tracing::debug!(
+                op = %what,
+                wait_us = (got - asked).as_micros() as u64,
+                run_us = got.elapsed().as_micros() as u64,
+                "warehouse operation"
+            );
+            readers.give_back(conn);
+            result
+        })
+        .await
+        .map_err(|e| WarehouseError::Query {
+            reason: format!("warehouse task failed: {e}"),
+        })?
+    }
+
+    /// Creates `schema`'s table unless this handle already did (on the write connection).
+    async fn ensure_once(&self, schema: &'static TableSchema) -> Result<(), WarehouseError> {
+        let key = schema.qualified_name();
+        if self.ensured.lock().unwrap_or_else(|p| p.into_inner()).contains(&key) {
+            return Ok(());
+        }
+        self.run(format!("ensure {key}"), move |conn, ensured| {
+            ensure(conn, ensured, schema)
+        })
+        .await
+    }
+
     async fn write(
         &self,
         schema: &'static TableSchema,
@@ -144,16 +233,22 @@ impl DuckDbWarehouse {
             // (a one-row execution-log append: 21 ms → see `small_write_costs`).
             conn.execute_batch("BEGIN TRANSACTION")
                 .map_err(|e| write_err(schema, e))?;
-            let result = apply(conn, schema, &values, op).and_then(|stats| {
-                // Staging tables are connection-local scratch: dropped before the commit.
-                conn.execute_batch(&format!(
-                    "DROP TABLE IF EXISTS temp.{}; DROP TABLE IF EXISTS temp.{}; COMMIT",
-                    quote_ident(STAGING),
-                    quote_ident(BATCH)
-                ))
-                .map(|()| stats)
-                .map_err(|e| e.to_string())
-            });
+            let few = values.len() <= FEW_ROWS && matches!(op, WriteOp::Append | WriteOp::InsertNew);
+            let result = if few {
+                apply_few(conn, schema, &values, op)
+                    .and_then(|stats| conn.execute_batch("COMMIT").map(|()| stats).map_err(|e| e.to_string()))
+            } else {
+                apply(conn, schema, &values, op).and_then(|stats| {
+                    // Staging tables are connection-local scratch: dropped before the commit.
+                    conn.execute_batch(&format!(
+                        "DROP TABLE IF EXISTS temp.{}; DROP TABLE IF EXISTS temp.{}; COMMIT",
+                        quote_ident(STAGING),
+                        quote_ident(BATCH)
+                    ))
+                    .map(|()| stats)
+                    .map_err(|e| e.to_string())
+                })
+            };
             if result.is_err() {
                 // Also drops the scratch tables created in the transaction. Its own failure
                 // (no transaction left to roll back) changes nothing for the caller.
@@ -389,6 +484,77 @@ fn apply(conn: &Connection, schema: &TableSchema, rows: &[Vec<DValue>], op: Writ
         }
     };
     result.map_err(|e| e.to_string())
+}
+
+/// Rows up to this many are appended or inserted-if-new with plain statements (see [`apply_few`]).
+const FEW_ROWS: usize = 64;
+
+/// A few rows appended, or inserted unless their key exists, in one statement with the rows
+/// as parameters: no staging table. Most writes of a day are a row or a few (an execution-log
+/// row, a transition decision, a worker's rows for one player), and the staging path's
+/// scratch-table statements cost several times the insert itself. Same results as [`apply`]:
+/// within the batch the first row of a key wins.
+fn apply_few(conn: &Connection, schema: &TableSchema, rows: &[Vec<DValue>], op: WriteOp) -> Result<WriteStats, String> {
+    if rows.is_empty() {
+        return Ok(WriteStats::default());
+    }
+    let table = qualified_table(schema);
+    let cols = column_list(schema, None);
+    let key_at: Vec<usize> = match op {
+        WriteOp::InsertNew if schema.keys.is_empty() => {
+            return Err("this write needs the table's keys, and it declares none".into());
+        }
+        WriteOp::InsertNew => schema
+            .keys
+            .iter()
+            .map(|k| {
+                schema
+                    .columns
+                    .iter()
+                    .position(|c| c.name == *k)
+                    .ok_or_else(|| format!("key {k} is not a declared column"))
+            })
+            .collect::<Result<_, _>>()?,
+        _ => Vec::new(),
+    };
+    // Insert-new: the first row of each key in the batch (DuckDB values compare as the
+    // staging path's `PARTITION BY` groups them, NULL with NULL).
+    let mut firsts: Vec<&Vec<DValue>> = Vec::with_capacity(rows.len());
+    for row in rows {
+        let duplicate = !key_at.is_empty() && firsts.iter().any(|f| key_at.iter().all(|&i| f[i] == row[i]));
+        if !duplicate {
+            firsts.push(row);
+        }
+    }
+    // Typed placeholders: a VALUES list outside `INSERT … VALUES` has no column to take its
+    // types from.
+    let tuple = format!(
+        "({})",
+        schema
+            .columns
+            .iter()
+            .map(|c| format!("CAST(? AS {})", duckdb_type(c.ty)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let values = vec![tuple.as_str(); firsts.len()].join(", ");
+    let sql = if key_at.is_empty() {
+        format!("INSERT INTO {table} ({cols}) VALUES {values}")
+    } else {
+        format!(
+            "INSERT INTO {table} ({cols}) SELECT * FROM (VALUES {values}) AS s ({cols}) \
+             WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {})",
+            keys_match(schema)
+        )
+    };
+    let inserted = conn
+        .execute(&sql, params_from_iter(firsts.iter().flat_map(|r| r.iter())))
+        .map_err(|e| e.to_string())? as u64;
+    Ok(WriteStats {
+        inserted,
+        unchanged: rows.len() as u64 - inserted,
+        ..Default::default()
+    })
 }
 
 fn days_since_epoch(date: NaiveDate) -> i32 {
@@ -714,10 +880,7 @@ impl Warehouse for DuckDbWarehouse {
         if self.read_only {
             return Err(write_err(schema, "warehouse opened read-only"));
         }
-        self.run(format!("ensure {}", schema.qualified_name()), move |conn, ensured| {
-            ensure(conn, ensured, schema)
-        })
-        .await
+        self.ensure_once(schema).await
     }
 
     async fn append(&self, schema: &'static TableSchema, rows: Vec<Row>) -> Result<WriteStats, WarehouseError> {
@@ -753,11 +916,10 @@ impl Warehouse for DuckDbWarehouse {
                 table: schema.qualified_name(),
             });
         }
-        let read_only = self.read_only;
-        self.run(format!("scan {}", schema.qualified_name()), move |conn, ensured| {
-            if !read_only {
-                ensure(conn, ensured, schema)?;
-            }
+        if !self.read_only {
+            self.ensure_once(schema).await?;
+        }
+        self.read(format!("scan {}", schema.qualified_name()), move |conn| {
             let mut sql = format!("SELECT {} FROM {}", column_list(schema, None), qualified_table(schema));
             let mut params = Vec::new();
             if let (Some(range), Some(part)) = (range, schema.partition_by) {
@@ -785,7 +947,7 @@ impl Warehouse for DuckDbWarehouse {
         let sql = sql.to_owned();
         let params: Vec<DValue> = params.into_iter().map(param_to_duck).collect();
         let what = format!("query {}", sql.split_whitespace().collect::<Vec<_>>().join(" "));
-        self.run(what, move |conn, _| {
+        self.read(what, move |conn| {
             select_rows(conn, &sql, params, &HashSet::new()).map_err(query_err)
         })
         .await
