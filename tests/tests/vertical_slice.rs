@@ -229,6 +229,11 @@ async fn a_day_runs_the_workflow_loads_the_schedule_and_reruns_change_nothing() 
         (&finalized, "cloudevents/storage-object-finalized.schema.json"),
     ] {
         for m in messages.iter() {
+            // The phase-3 topic also carries the clock's transition ticks (re-evaluate a date).
+            let schema = match m.get("processor_name") {
+                None if m.get("now").is_some() => "messages/nba-transition-tick.schema.json",
+                _ => schema,
+            };
             let errors = schema_errors(schema, m);
             assert!(errors.is_empty(), "{schema}: {errors:?}");
         }

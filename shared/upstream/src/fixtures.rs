@@ -4,9 +4,19 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-/// The repository's `fixtures/` folder.
+/// The repository's `fixtures/` folder, found from the running test's package directory.
+///
+/// At run time, not compile time: CI and local builds share one target dir, and cargo's
+/// artifact hashes are workspace-relative, so a copy of this crate compiled in another
+/// checkout may be reused here, with that checkout's path baked into `env!`.
 pub fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+    let compiled = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let start = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| compiled.clone(), PathBuf::from);
+    start
+        .ancestors()
+        .map(|d| d.join("fixtures"))
+        .find(|d| d.is_dir())
+        .unwrap_or_else(|| compiled.join("../../fixtures"))
 }
 
 /// The bytes of `fixtures/<path>`, or of `fixtures/<path>.gz` decompressed.
