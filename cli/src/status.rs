@@ -80,15 +80,15 @@ pub fn render_coverage(date: NaiveDate, rows: &[nba_schemas::Row]) -> String {
 /// is behind `date`, and its rows for `date` itself. Tables that feed on finished games
 /// (box scores, summaries, grading) are a day behind until the day's games are over.
 pub async fn freshness(warehouse: &dyn Warehouse, date: NaiveDate) -> anyhow::Result<Vec<nba_schemas::Row>> {
-    let tables: Vec<&nba_schemas::TableSchema> = nba_schemas::registry()
+    let tables: Vec<(&nba_schemas::TableSchema, &str)> = nba_schemas::registry()
         .into_iter()
-        .filter(|t| t.partition_by.is_some() && t.dataset != nba_core::Dataset::Orchestration)
+        .filter(|t| t.dataset != nba_core::Dataset::Orchestration)
+        .filter_map(|t| Some((t, t.partition_by?)))
         .collect();
     let mut params = Vec::new();
     let parts: Vec<String> = tables
         .iter()
-        .map(|t| {
-            let part = t.partition_by.unwrap_or_default();
+        .map(|(t, part)| {
             params.extend([Value::String(date.to_string()), Value::String(date.to_string())]);
             format!(
                 "SELECT '{name}' AS \"table\", max({part}) AS latest, \

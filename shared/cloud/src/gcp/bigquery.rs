@@ -214,6 +214,11 @@ impl BigQueryWarehouse {
         self.names.dataset(dataset)
     }
 
+    /// The quoted reference of a schema's table in this environment.
+    fn table_of(&self, schema: &TableSchema) -> String {
+        self.table_ref(&self.dataset(schema.dataset), schema.name)
+    }
+
     fn base(&self) -> String {
         format!("/bigquery/v2/projects/{}", encode_segment(&self.project))
     }
@@ -546,7 +551,7 @@ impl BigQueryWarehouse {
         staging: &str,
         rows: &[Row],
     ) -> Result<WriteStats, WarehouseError> {
-        let target = self.table_ref(&self.dataset(schema.dataset), schema.name);
+        let target = self.table_of(schema);
         let bounds = partition_bounds(schema, rows);
         let on = join_on(schema, &bounds);
         let batch = deduped(schema, staging, true);
@@ -603,7 +608,7 @@ impl BigQueryWarehouse {
         staging: &str,
         rows: &[Row],
     ) -> Result<WriteStats, WarehouseError> {
-        let target = self.table_ref(&self.dataset(schema.dataset), schema.name);
+        let target = self.table_of(schema);
         let on = join_on(schema, &partition_bounds(schema, rows));
         let sql = format!(
             "MERGE {target} t USING {} s ON {on} WHEN NOT MATCHED THEN INSERT ({}) VALUES ({})",
@@ -630,7 +635,7 @@ impl BigQueryWarehouse {
         partition: NaiveDate,
         staging: &str,
     ) -> Result<WriteStats, WarehouseError> {
-        let target = self.table_ref(&self.dataset(schema.dataset), schema.name);
+        let target = self.table_of(schema);
         let before = self
             .run(
                 &format!("SELECT COUNT(*) AS n FROM {target} WHERE `{part}` = ?"),
@@ -668,7 +673,7 @@ impl BigQueryWarehouse {
     async fn append_staged(&self, schema: &TableSchema, staging: &str) -> Result<u64, WarehouseError> {
         let sql = format!(
             "INSERT INTO {} ({}) SELECT {} FROM {staging} s",
-            self.table_ref(&self.dataset(schema.dataset), schema.name),
+            self.table_of(schema),
             column_names(schema),
             staged_values(schema)
         );
@@ -754,7 +759,7 @@ impl Warehouse for BigQueryWarehouse {
         self.ensure_table(schema).await?;
         if rows.is_empty() {
             // One statement: atomic on its own.
-            let target = self.table_ref(&self.dataset(schema.dataset), schema.name);
+            let target = self.table_of(schema);
             let deleted = self
                 .run(
                     &format!("DELETE FROM {target} WHERE `{part}` = ?"),
@@ -784,11 +789,7 @@ impl Warehouse for BigQueryWarehouse {
                 table: schema.qualified_name(),
             });
         }
-        let mut sql = format!(
-            "SELECT {} FROM {}",
-            column_names(schema),
-            self.table_ref(&self.dataset(schema.dataset), schema.name)
-        );
+        let mut sql = format!("SELECT {} FROM {}", column_names(schema), self.table_of(schema));
         let mut params = Vec::new();
         if let (Some(range), Some(part)) = (range, schema.partition_by) {
             sql.push_str(&format!(" WHERE `{part}` BETWEEN ? AND ?"));
