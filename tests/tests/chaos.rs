@@ -20,12 +20,6 @@ const UPSTREAM_KINDS: &[&str] = &[
     "upstream_renamed_field",
 ];
 
-// Ignored until two findings of the drill are fixed (run it with `--ignored`): the overnight
-// phase-4 run for the next game date still depends on delivery timing (league ratings of
-// 2024-10-24 differ from the clean run's now and then), and a renamed field in a paginated
-// balldontlie answer is quarantined as the merged pages, so the report cannot match it to the
-// body served. It passed twice and failed once on the final code (seed 7, 2.5-6 min).
-#[ignore = "the drill's open findings: overnight phase-4 timing, paginated renamed-field matching"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_replay_under_every_fault_ends_with_the_clean_tables() {
     let dir = tempfile::tempdir().unwrap();
@@ -93,19 +87,42 @@ async fn a_replay_under_every_fault_ends_with_the_clean_tables() {
     assert_eq!(json["seed"], 7);
 }
 
-/// Answers every URL's first request with `fault`, then truly.
+/// Answers the first request of every URL containing `only` with `fault`, then truly, and
+/// keeps the SHA-256 of each bad body served.
 #[derive(Debug)]
 struct FirstAnswerBad {
     fault: nba_replay::faults::UpstreamFault,
+    only: &'static str,
     seen: std::sync::Mutex<std::collections::BTreeSet<String>>,
+    served: std::sync::Mutex<Vec<String>>,
+}
+
+impl FirstAnswerBad {
+    fn new(fault: nba_replay::faults::UpstreamFault, only: &'static str) -> std::sync::Arc<Self> {
+        std::sync::Arc::new(FirstAnswerBad {
+            fault,
+            only,
+            seen: Default::default(),
+            served: Default::default(),
+        })
+    }
 }
 
 impl nba_replay::faults::FaultPlan for FirstAnswerBad {
     fn fault(&self, request: &nba_replay::faults::FaultRequest) -> Option<nba_replay::faults::UpstreamFault> {
+        if !request.target.contains(self.only) {
+            return None;
+        }
         let first = self.seen.lock().unwrap().insert(request.target.clone());
         first.then(|| self.fault.clone())
     }
-    fn served(&self, _: &nba_replay::faults::FaultRequest, _: nba_replay::faults::Served) {}
+    fn served(&self, _: &nba_replay::faults::FaultRequest, served: nba_replay::faults::Served) {
+        use sha2::Digest;
+        self.served
+            .lock()
+            .unwrap()
+            .push(hex::encode(sha2::Sha256::digest(&served.body)));
+    }
     fn answered(&self, _: &nba_replay::faults::FaultRequest, _: reqwest::StatusCode) {}
 }
 
@@ -116,10 +133,7 @@ impl nba_replay::faults::FaultPlan for FirstAnswerBad {
 async fn a_bad_first_answer_is_kept_and_fetched_again() {
     let dir = tempfile::tempdir().unwrap();
     let mut options = common::platform_options(dir.path(), false);
-    options.faults.upstream = Some(std::sync::Arc::new(FirstAnswerBad {
-        fault: nba_replay::faults::UpstreamFault::RenamedField,
-        seen: Default::default(),
-    }));
+    options.faults.upstream = Some(FirstAnswerBad::new(nba_replay::faults::UpstreamFault::RenamedField, ""));
     let platform = nba_cli::LocalPlatform::start(options).await.unwrap();
     let date = NaiveDate::from_ymd_opt(2025, 1, 10).unwrap();
     let answer = platform
@@ -141,4 +155,34 @@ async fn a_bad_first_answer_is_kept_and_fetched_again() {
     assert_eq!(why.get("source").map(String::as_str), Some("espn"), "{why:?}");
     assert!(why.get("field").is_some_and(|f| !f.is_empty()), "{why:?}");
     assert!(why.get("reason").is_some_and(|r| !r.is_empty()), "{why:?}");
+}
+
+/// Regression (found by `nba chaos`): a renamed field on the second page of a paginated
+/// balldontlie answer was kept as the merge of the pages, so the body in quarantine was not
+/// the one the upstream served. Each page is checked as it comes; the bad page itself is kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_page_of_a_paginated_answer_is_kept_as_served() {
+    use sha2::Digest;
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = common::platform_options(dir.path(), false);
+    let plan = FirstAnswerBad::new(nba_replay::faults::UpstreamFault::RenamedField, "cursor=");
+    options.faults.upstream = Some(plan.clone());
+    let platform = nba_cli::LocalPlatform::start(options).await.unwrap();
+    let date = NaiveDate::from_ymd_opt(2025, 1, 10).unwrap();
+    let answer = platform
+        .scrape("bdl_stats", date, &[], &nba_core::CorrelationId::new())
+        .await
+        .unwrap();
+    assert_eq!(answer["answer"]["status"], "success", "{answer}");
+    let bucket = platform.names.bucket(nba_core::Bucket::Raw);
+    let objects = &platform.clients.objects;
+    let mut kept = Vec::new();
+    for meta in objects.list(&bucket, "quarantine/scrapers/").await.unwrap() {
+        let body = objects.get(&bucket, &meta.name).await.unwrap();
+        kept.push(hex::encode(sha2::Sha256::digest(&body)));
+    }
+    platform.shutdown().await;
+    let served = plan.served.lock().unwrap().clone();
+    assert!(!served.is_empty(), "2025-01-10 has more than one page of stats");
+    assert_eq!(kept, served, "the quarantine holds exactly the bad pages served");
 }

@@ -237,9 +237,7 @@ fn raw_complete(table: &str, date: NaiveDate, id: &str) -> cloudevents::Event {
 }
 
 fn contract(name: &str) -> Value {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../events/messages")
-        .join(name);
+    let path = nba_core::package_dir!().join("../../events/messages").join(name);
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 

@@ -207,7 +207,7 @@ async fn a_message_that_is_not_a_grading_trigger_is_a_bad_request() {
 
 #[test]
 fn the_trigger_sample_validates_against_its_schema_and_decodes() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/messages");
+    let root = nba_core::package_dir!().join("../../events/messages");
     let read = |name: &str| -> serde_json::Value {
         serde_json::from_str(&std::fs::read_to_string(root.join(name)).unwrap()).unwrap()
     };

@@ -2,6 +2,14 @@
 //! reads D's point-in-time inputs, computes every phase-4 table, writes each one
 //! (validated merge on keys with `data_hash`: an identical recompute writes
 //! nothing) and publishes `nba-phase4-precompute-complete` after each table.
+//!
+//! One run per game date at a time, under a lease lock in the state store
+//! ([`LOCK_COLLECTION`]): a date is triggered more than once (same-day and overnight, a
+//! redelivery, a re-fire after its inputs changed), and two runs reading and writing at once
+//! could let the one that read older inputs write last. Serialised, the last run reads after
+//! every earlier one wrote.
+
+use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
@@ -34,14 +42,68 @@ pub const PROCESSORS: &[&str] = &[
     ML_FEATURE_STORE,
 ];
 
+/// State-store collection of the per-date run locks (canonical id; `Names::collection`).
+pub const LOCK_COLLECTION: &str = "precompute_date_locks";
+/// How long a run waits for another run of its date before asking for a redelivery.
+const LOCK_WAIT: Duration = Duration::from_secs(20);
+const LOCK_POLL: Duration = Duration::from_millis(50);
+
 pub struct PrecomputeFunction {
     pub clients: Clients,
     pub names: Names,
+    /// Lease of a date's run lock (renewed while the run lives; a dead run frees it after this).
+    pub lock_ttl: Duration,
+    locks: String,
 }
 
 impl PrecomputeFunction {
     pub fn new(clients: Clients, names: Names) -> Self {
-        PrecomputeFunction { clients, names }
+        Self::with_lock_ttl(clients, names, Duration::from_secs(120))
+    }
+
+    pub fn with_lock_ttl(clients: Clients, names: Names, lock_ttl: Duration) -> Self {
+        let locks = names.collection(LOCK_COLLECTION);
+        PrecomputeFunction {
+            clients,
+            names,
+            lock_ttl,
+            locks,
+        }
+    }
+
+    /// Runs `work` holding `date`'s run lock; waits up to [`LOCK_WAIT`] for another run of
+    /// the date, then fails transiently (the trigger is redelivered).
+    async fn with_date_lock(
+        &self,
+        inv: &Invocation,
+        date: NaiveDate,
+        work: impl Future<Output = Result<Outcome, FunctionError>>,
+    ) -> Result<Outcome, FunctionError> {
+        use nba_cloud::lock::{self, Lock};
+        let state = self.clients.state.as_ref();
+        let id = date.to_string();
+        let owner = inv.execution_id.to_string();
+        let transient = |e: nba_cloud::StateError| FunctionError::Transient(format!("phase-4 lock of {date}: {e}"));
+        let deadline = tokio::time::Instant::now() + LOCK_WAIT;
+        loop {
+            match lock::acquire(state, &self.locks, &id, &owner, self.lock_ttl)
+                .await
+                .map_err(transient)?
+            {
+                Lock::Acquired => break,
+                Lock::Held { owner: holder } if tokio::time::Instant::now() >= deadline => {
+                    return Err(FunctionError::Transient(format!(
+                        "the phase-4 run of {date} is held by {holder}"
+                    )));
+                }
+                Lock::Held { .. } => tokio::time::sleep(LOCK_POLL).await,
+            }
+        }
+        let result = lock::hold(state, &self.locks, &id, &owner, self.lock_ttl, work).await;
+        lock::release(state, &self.locks, &id, &owner)
+            .await
+            .map_err(transient)?;
+        result
     }
 }
 
@@ -87,12 +149,20 @@ impl CloudEventFunction for PrecomputeFunction {
             correlation_id: &correlation_id,
             mode: trigger.mode,
         };
+        self.with_date_lock(inv, date, self.run(inv, &run, date)).await
+    }
+}
+
+impl PrecomputeFunction {
+    /// Reads D's inputs, computes and writes every table (under the date's lock).
+    async fn run(&self, inv: &Invocation, run: &Run<'_>, date: NaiveDate) -> Result<Outcome, FunctionError> {
+        let correlation_id = run.correlation_id;
         let inputs = Inputs::load(self.clients.warehouse.as_ref(), date)
             .await
             .map_err(|e| FunctionError::Transient(e.to_string()))?;
         let rows_read = (inputs.players.len() + inputs.player_games.len() + inputs.team_offense.len()) as u64;
         let computed = compute(&inputs, Utc::now());
-        let input = format!("{date} ({})", trigger.mode.as_str());
+        let input = format!("{date} ({})", run.mode.as_str());
         if computed.is_empty() {
             let why = format!(
                 "no upcoming players for {date}: upcoming_player_game_context is empty and no scheduled team has \
@@ -102,7 +172,7 @@ impl CloudEventFunction for PrecomputeFunction {
                 let table = table_name(processor);
                 self.publish(
                     inv,
-                    &run,
+                    run,
                     date,
                     processor,
                     &table,
@@ -121,10 +191,10 @@ impl CloudEventFunction for PrecomputeFunction {
         }
         let ctx = WriteContext {
             source_file: None,
-            correlation_id: Some(correlation_id.clone()),
+            correlation_id: Some(correlation_id.to_string()),
             execution_id: Some(inv.execution_id.to_string()),
         };
-        let writes = self.write_all(inv, &run, date, &computed, &ctx).await?;
+        let writes = self.write_all(inv, run, date, &computed, &ctx).await?;
         Ok(outcome(&writes, rows_read, date).with_input(input))
     }
 }

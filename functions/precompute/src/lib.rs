@@ -40,6 +40,6 @@ use nba_runtime::Function;
 
 /// The functions of this crate, by registered name, built from explicit clients and config.
 pub fn functions(clients: &Clients, config: &Config) -> Vec<(&'static str, Function)> {
-    let f = PrecomputeFunction::new(clients.clone(), config.names());
+    let f = PrecomputeFunction::with_lock_ttl(clients.clone(), config.names(), config.timeouts.lock_ttl);
     vec![(PRECOMPUTE_FUNCTION, Function::CloudEvent(Arc::new(f)))]
 }

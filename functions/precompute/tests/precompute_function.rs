@@ -302,8 +302,71 @@ fn the_message_samples_validate_against_their_schemas() {
 }
 
 fn contract(path: &str) -> Value {
-    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../events")
-        .join(path);
+    let p = nba_core::package_dir!().join("../../events").join(path);
     serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap()
+}
+
+/// A date's runs are serialised: while another run holds the date's lock, a run waits, and
+/// it reads and writes once the lock is free (a run that read older inputs can never write
+/// after one that read newer ones). A holder that died frees the date after its lease.
+#[tokio::test]
+async fn a_run_waits_for_the_dates_other_run_and_takes_over_a_dead_ones_lock() {
+    use nba_cloud::lock::{self, Lock};
+    use nba_precompute::function::LOCK_COLLECTION;
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let (_cloud, clients) = cloud(dir.path());
+    seed(&clients).await;
+    let names = Config::default().names();
+    let ttl = Duration::from_millis(600);
+    let f = PrecomputeFunction::with_lock_ttl(clients.clone(), names.clone(), ttl);
+    let state = clients.state.as_ref();
+    let locks = names.collection(LOCK_COLLECTION);
+    let id = TARGET().to_string();
+
+    // A live run holds the date; it finishes 400 ms later.
+    assert_eq!(
+        lock::acquire(state, &locks, &id, "other-run", ttl).await.unwrap(),
+        Lock::Acquired
+    );
+    let release = {
+        let (state, locks, id) = (clients.state.clone(), locks.clone(), id.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            lock::release(state.as_ref(), &locks, &id, "other-run").await.unwrap();
+        })
+    };
+    let started = Instant::now();
+    let out = f
+        .call(&Invocation::new("precompute"), trigger(TARGET(), "w1"))
+        .await
+        .unwrap();
+    assert_eq!(out.status, RunStatus::Success, "{out:?}");
+    assert!(
+        started.elapsed() >= Duration::from_millis(350),
+        "it waited for the other run"
+    );
+    release.await.unwrap();
+    assert_eq!(
+        lock::acquire(state, &locks, &id, "probe", ttl).await.unwrap(),
+        Lock::Acquired,
+        "the run released the date"
+    );
+    lock::release(state, &locks, &id, "probe").await.unwrap();
+
+    // A dead run's lock (never renewed, never released) is taken over after its lease.
+    assert_eq!(
+        lock::acquire(state, &locks, &id, "dead-run", ttl).await.unwrap(),
+        Lock::Acquired
+    );
+    let started = Instant::now();
+    let out = f
+        .call(&Invocation::new("precompute"), trigger(TARGET(), "w2"))
+        .await
+        .unwrap();
+    assert_eq!(out.status, RunStatus::Success, "{out:?}");
+    assert!(
+        started.elapsed() >= Duration::from_millis(500),
+        "it waited out the lease"
+    );
 }

@@ -517,7 +517,7 @@ fn history_rows(i: usize) -> Vec<PlayerGameSummary> {
 
 /// Violations of `events/messages/{name}.schema.json`.
 fn contract_errors(name: &str, message: &Value) -> Vec<String> {
-    let events = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/messages");
+    let events = nba_core::package_dir!().join("../../events/messages");
     let schema: Value =
         serde_json::from_str(&std::fs::read_to_string(events.join(format!("{name}.schema.json"))).unwrap()).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
@@ -1076,7 +1076,7 @@ fn http_request(path: &str, body: &Value) -> HttpRequest {
 
 #[test]
 fn the_samples_meet_their_contracts_and_types() {
-    let events = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/messages");
+    let events = nba_core::package_dir!().join("../../events/messages");
     let sample = |name: &str| -> Value {
         serde_json::from_str(&std::fs::read_to_string(events.join(format!("{name}.sample.json"))).unwrap()).unwrap()
     };

@@ -70,9 +70,7 @@ mod tests {
 
     #[test]
     fn the_schema_files_are_current() {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../..")
-            .join(API_SCHEMA_DIR);
+        let dir = nba_core::package_dir!().join("../..").join(API_SCHEMA_DIR);
         // NBA_WRITE_API_SCHEMAS=1 regenerates them (what `make schemas` does through `nba schemas`).
         if std::env::var("NBA_WRITE_API_SCHEMAS").as_deref() == Ok("1") {
             write_all(&dir).unwrap();

@@ -212,8 +212,9 @@ impl HttpFunction for ScrapeFunction {
                     Ok(n) => break (body, report, n),
                     Err(error) => (body, error),
                 },
-                // HTML where JSON was expected (an error page, a block page).
-                Err(Fetch::WrongContent { body, error }) => (body, error),
+                // HTML where JSON was expected (an error page, a block page), or one page of
+                // several that failed its shape check.
+                Err(Fetch::BadBody { body, error }) => (body, error),
                 Err(Fetch::Failed(e)) => return Err(e),
             };
             if attempt >= SHAPE_ATTEMPTS {
@@ -267,8 +268,9 @@ struct BadAnswer {
 
 /// Why a fetch did not give a body to check.
 enum Fetch {
-    /// The upstream answered another content type (HTML for JSON): keep it, fail the run.
-    WrongContent {
+    /// A body to keep and fetch again: another content type (HTML for JSON), or a page of a
+    /// paginated answer that failed the shape check (the page as served, not the merge).
+    BadBody {
         body: Bytes,
         error: ShapeError,
     },
@@ -335,10 +337,15 @@ impl ScrapeFunction {
                 let mut next = url.clone();
                 loop {
                     let body = self.get(scraper, &next, &mut report).await?;
-                    let Ok(page) = serde_json::from_slice::<Value>(&body) else {
-                        // Not JSON: hand the raw page to the shape check, which says so.
-                        return Ok((body, report));
-                    };
+                    // Each page is checked as it comes: what is kept for diagnosis is then the
+                    // page the upstream served (a merge would hide which page, and what it was).
+                    if let Err(error) = (scraper.check)(&body) {
+                        return Err(Fetch::BadBody { body, error });
+                    }
+                    let page = serde_json::from_slice::<Value>(&body).map_err(|e| Fetch::BadBody {
+                        error: ShapeError::new(scraper.source.name(), scraper.name, "$", format!("not JSON: {e}")),
+                        body: body.clone(),
+                    })?;
                     let cursor = page
                         .pointer("/meta/next_cursor")
                         .filter(|c| !c.is_null())
@@ -375,7 +382,7 @@ impl ScrapeFunction {
                 content_type,
                 body,
                 ..
-            }) => Err(Fetch::WrongContent {
+            }) => Err(Fetch::BadBody {
                 body,
                 error: ShapeError::new(
                     scraper.source.name(),

@@ -229,11 +229,19 @@ impl TransitionsFunction {
             correlation_id: correlation_id.to_string(),
             execution_id: inv.execution_id.to_string(),
         };
-        if let Some(fired) = tracking.triggered.as_ref().filter(|t| !t.is_stale(Utc::now())) {
+        if let Some(fired) = tracking.triggered.as_ref().filter(|t| !t.is_stale(Utc::now()))
+            && tracking.refire_due().is_none()
+        {
             return Ok(already(base, fired));
         }
         match policy.evaluate(&progress, now) {
-            Verdict::Ready { reason, .. } => self.fire(key, policy, now, base, reason).await,
+            Verdict::Ready { reason, .. } => {
+                let decision = self.fire(key, policy, now, base, reason).await?;
+                if decision.kind == DecisionKind::Triggered {
+                    self.refire_if_changed_meanwhile(inv, key, &decision).await?;
+                }
+                Ok(decision)
+            }
             Verdict::Waiting { reason } => Ok(Decision { reason, ..base }),
             Verdict::Blocked { reason } => Ok(Decision {
                 kind: DecisionKind::Blocked,
@@ -305,6 +313,39 @@ impl TransitionsFunction {
                 ..base
             }),
         }
+    }
+
+    /// Inputs that changed while the trigger was being published wait for it (see
+    /// [`Tracking::refire_due`]); no later completion may come to fire them, so the publisher
+    /// looks once more. Its decision row is written with the others of the evaluation.
+    async fn refire_if_changed_meanwhile(
+        &self,
+        inv: &Invocation,
+        key: &TrackingKey,
+        fired: &Decision,
+    ) -> Result<(), TransitionError> {
+        if !tracking::refires_on_changed_inputs(key.transition, key.mode) {
+            return Ok(());
+        }
+        let state = self.clients.state.as_ref();
+        let Some(tracking) = tracking::load(state, &self.collection, key).await? else {
+            return Ok(());
+        };
+        if tracking.refire_due().is_none() {
+            return Ok(());
+        }
+        let trigger_id = format!("{}:refire", fired.trigger_id);
+        let decision = Box::pin(self.decide(
+            inv,
+            key,
+            &tracking,
+            fired.decided_at,
+            &trigger_id,
+            &fired.correlation_id,
+        ))
+        .await?;
+        decisions::write(self.clients.warehouse.as_ref(), std::slice::from_ref(&decision)).await?;
+        Ok(())
     }
 
     /// Publishes the trigger of a won claim; a failed publish gives the claim back.

@@ -18,6 +18,16 @@
 //! ever-growing array: Firestore caps arrays and documents); each keeps only its last
 //! [`MESSAGE_IDS_KEPT`] message ids, which is what makes a redelivery a no-op.
 //! `triggered` is set by the same transaction that decides to fire ([`claim_trigger`]).
+//!
+//! Phase 3 → 4 overnight fires again when its inputs change after the trigger: a completion that
+//! wrote rows once the trigger was claimed sets `changed_after_trigger`, and the next
+//! evaluation claims a re-fire (`refires` counts them). The summaries of a night are
+//! rewritten as better sources land (the league's team box score after a fallback's), and
+//! a run still writing when the last game's first summary fired the trigger would leave
+//! the next day's caches computed from the version it replaced (found by `nba chaos`).
+//! Same-day runs and phase 4 → 5 do not re-fire: tonight's predictions read the same-day
+//! features soon after they land, and a recompute under them would race the workers;
+//! re-running predictions is the operator's call (`force`).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -134,6 +144,25 @@ pub struct Tracking {
     pub processors: BTreeMap<String, ProcessorRecord>,
     #[serde(default)]
     pub triggered: Option<TriggerRecord>,
+    /// A completion that wrote rows after the trigger was claimed: the trigger is due again.
+    #[serde(default)]
+    pub changed_after_trigger: Option<InputChange>,
+    /// Re-fires claimed so far.
+    #[serde(default)]
+    pub refires: u32,
+}
+
+/// What changed the inputs of a fired transition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InputChange {
+    pub processor: String,
+    pub message_id: String,
+    pub rows_written: u64,
+}
+
+/// Whether a change of inputs after the trigger fires it again (see the module doc).
+pub fn refires_on_changed_inputs(transition: Transition, mode: RunMode) -> bool {
+    transition == Transition::Phase3To4 && mode == RunMode::Overnight
 }
 
 impl Tracking {
@@ -147,7 +176,19 @@ impl Tracking {
             last_completed_at: None,
             processors: BTreeMap::new(),
             triggered: None,
+            changed_after_trigger: None,
+            refires: 0,
         }
+    }
+
+    /// The change that makes the fired transition due again, if any. Only once the last
+    /// trigger is out: changes landing while it is being published wait for it, so a burst
+    /// of them costs one re-fire (the publisher looks again after marking it published).
+    pub fn refire_due(&self) -> Option<&InputChange> {
+        self.triggered
+            .as_ref()
+            .filter(|t| t.published)
+            .and(self.changed_after_trigger.as_ref())
     }
 
     /// What the rules see.
@@ -196,6 +237,14 @@ impl Tracking {
         record.message_ids.push(c.message_id.clone());
         let excess = record.message_ids.len().saturating_sub(MESSAGE_IDS_KEPT);
         record.message_ids.drain(..excess);
+        let changed = c.rows_written > 0 && c.status != "failed";
+        if changed && self.triggered.is_some() && refires_on_changed_inputs(self.transition, self.mode) {
+            self.changed_after_trigger = Some(InputChange {
+                processor: c.processor.clone(),
+                message_id: c.message_id.clone(),
+                rows_written: c.rows_written,
+            });
+        }
         true
     }
 }
@@ -301,14 +350,28 @@ pub async fn claim_trigger(
                 return TxnOutcome::Keep;
             }
         };
-        if let Some(existing) = tracking.triggered.as_ref().filter(|t| !t.is_stale(Utc::now())) {
+        let change = tracking.refire_due().cloned();
+        if let Some(existing) = tracking.triggered.as_ref().filter(|t| !t.is_stale(Utc::now()))
+            && change.is_none()
+        {
             *lock(&out) = Some(Ok(Claim::AlreadyTriggered(existing.clone())));
             return TxnOutcome::Keep;
         }
         match decide(&tracking) {
             Verdict::Ready { reason, .. } => {
-                record.reason = reason;
+                // A re-fire keeps the tier's reason first (the overnight games check reads it).
+                record.reason = match &change {
+                    Some(c) => format!(
+                        "{reason}; inputs changed after the trigger: {} wrote {} row(s)",
+                        c.processor, c.rows_written
+                    ),
+                    None => reason,
+                };
                 record.claimed_at = Utc::now();
+                if change.is_some() {
+                    tracking.refires += 1;
+                }
+                tracking.changed_after_trigger = None;
                 tracking.triggered = Some(record.clone());
                 *lock(&out) = Some(Ok(Claim::Won(tracking.clone())));
                 write(&tracking)

@@ -133,6 +133,17 @@ fn pubsub_event(topic: Topic, message_id: &str, body: &impl serde::Serialize, at
 }
 
 fn completion(phase: u8, processor: &str, game_date: NaiveDate, message_id: &str) -> cloudevents::Event {
+    completion_writing(phase, processor, game_date, message_id, 10)
+}
+
+/// A completion whose run wrote `rows_written` rows (0: a rerun that changed nothing).
+fn completion_writing(
+    phase: u8,
+    processor: &str,
+    game_date: NaiveDate,
+    message_id: &str,
+    rows_written: u64,
+) -> cloudevents::Event {
     let body = PhaseComplete {
         processor_name: processor.into(),
         phase,
@@ -141,7 +152,7 @@ fn completion(phase: u8, processor: &str, game_date: NaiveDate, message_id: &str
         execution_id: format!("exec-{message_id}"),
         correlation_id: format!("corr-{game_date}"),
         status: "success".into(),
-        rows_written: 10,
+        rows_written,
         rows_unchanged: 0,
     };
     let topic = match phase {
@@ -333,13 +344,15 @@ async fn deliver_concurrently(f: &Arc<TransitionsFunction>, events: Vec<cloudeve
     }
 }
 
+/// Twenty completions of `processors`, every fourth a redelivery. Their runs changed nothing
+/// (a run that wrote rows after the trigger fires an overnight phase 4 again: tested apart).
 fn twenty(phase: u8, processors: &[&str], d: NaiveDate) -> Vec<cloudevents::Event> {
     (0..20)
         .map(|i| {
             // Every fourth delivery repeats the previous message (a redelivery).
             let id = if i % 4 == 3 { i - 1 } else { i };
             let processor = processors[id % processors.len()];
-            completion(phase, processor, d, &format!("{d}-p{phase}-{id}"))
+            completion_writing(phase, processor, d, &format!("{d}-p{phase}-{id}"), 0)
         })
         .collect()
 }
@@ -452,7 +465,8 @@ async fn the_timeout_tier_fires_on_a_tick_and_only_once() {
 
     let later = f.evaluate(d, t0() + TimeDelta::minutes(40)).await.unwrap();
     assert_eq!(later[0].kind, DecisionKind::AlreadyTriggered);
-    f.call(&inv(), completion(3, "team_defense_game_summary", d, "c"))
+    // The late processor's run changed nothing: no second trigger.
+    f.call(&inv(), completion_writing(3, "team_defense_game_summary", d, "c", 0))
         .await
         .unwrap();
     assert_eq!(env.phase4_triggers().len(), 1);
@@ -462,6 +476,116 @@ async fn the_timeout_tier_fires_on_a_tick_and_only_once() {
     // The same tick again writes no second row.
     f.evaluate(d, t0() + TimeDelta::minutes(40)).await.unwrap();
     assert_eq!(env.decisions(d).await, decisions);
+}
+
+/// Regression (found by `nba chaos`): a night's summaries are rewritten as better sources
+/// land, and a rewrite that lands after the overnight trigger left the next day's caches
+/// computed from the version it replaced. A completion that wrote rows after the trigger
+/// fires phase 4 again, once per change (a redelivery of it changes nothing); a run that
+/// wrote nothing does not; the same-day run does not re-fire.
+#[tokio::test]
+async fn a_rewrite_after_the_overnight_trigger_fires_phase4_again() {
+    let env = Env::new();
+    seed_schedule(env.clients.warehouse.as_ref(), &[date(10), date(12)]).await;
+    let f = env.function();
+    let d = date(10);
+    for (i, p) in POST_GAME.iter().enumerate() {
+        f.call(&inv(), completion(3, p, d, &format!("first-{i}")))
+            .await
+            .unwrap();
+    }
+    assert_eq!(env.phase4_triggers().len(), 1);
+
+    let unchanged = completion_writing(3, "team_defense_game_summary", d, "rerun", 0);
+    f.call(&inv(), unchanged).await.unwrap();
+    assert_eq!(
+        env.phase4_triggers().len(),
+        1,
+        "a run that wrote nothing re-fires nothing"
+    );
+
+    let rewrite = completion_writing(3, "team_defense_game_summary", d, "rewrite", 20);
+    f.call(&inv(), rewrite.clone()).await.unwrap();
+    f.call(&inv(), rewrite).await.unwrap();
+    let triggers = env.phase4_triggers();
+    assert_eq!(triggers.len(), 2, "{triggers:?}");
+    assert_eq!(triggers[1].game_date, date(12));
+    assert_eq!(triggers[1].mode, RunMode::Overnight);
+    assert!(
+        triggers[1]
+            .reason
+            .contains("inputs changed after the trigger: team_defense_game_summary wrote 20 row(s)"),
+        "{triggers:?}"
+    );
+    let key = TrackingKey {
+        transition: Transition::Phase3To4,
+        game_date: d,
+        mode: RunMode::Overnight,
+    };
+    let state = env.clients.state.as_ref();
+    let collection = Config::default().names().collection(tracking::COLLECTION);
+    let doc = tracking::load(state, &collection, &key).await.unwrap().unwrap();
+    assert_eq!(doc.refires, 1);
+    assert!(doc.changed_after_trigger.is_none());
+
+    // Same day: a context rewrite after tonight's trigger fires nothing more.
+    seed_context(env.clients.warehouse.as_ref(), date(12), 10, 10).await;
+    for (i, p) in ["upcoming_player_game_context", "upcoming_team_game_context"]
+        .iter()
+        .enumerate()
+    {
+        f.call(&inv(), completion(3, p, date(12), &format!("ctx-{i}")))
+            .await
+            .unwrap();
+    }
+    let same_day = |env: &Env| {
+        env.phase4_triggers()
+            .into_iter()
+            .filter(|t| t.mode == RunMode::SameDay)
+            .count()
+    };
+    assert_eq!(same_day(&env), 1);
+    f.call(
+        &inv(),
+        completion_writing(3, "upcoming_player_game_context", date(12), "ctx-late", 30),
+    )
+    .await
+    .unwrap();
+    assert_eq!(same_day(&env), 1);
+}
+
+/// Many rewrites at once after the trigger: every change is fired (none is left pending),
+/// and every re-fire claimed is published.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_rewrites_after_the_trigger_leaves_no_change_unfired() {
+    let env = Env::new();
+    seed_schedule(env.clients.warehouse.as_ref(), &[date(10), date(12)]).await;
+    let f = Arc::new(env.function());
+    let d = date(10);
+    for (i, p) in POST_GAME.iter().enumerate() {
+        f.call(&inv(), completion(3, p, d, &format!("first-{i}")))
+            .await
+            .unwrap();
+    }
+    let burst: Vec<_> = (0..20)
+        .map(|i| completion_writing(3, POST_GAME[i % 3], d, &format!("burst-{i}"), 5))
+        .collect();
+    deliver_concurrently(&f, burst).await;
+    let key = TrackingKey {
+        transition: Transition::Phase3To4,
+        game_date: d,
+        mode: RunMode::Overnight,
+    };
+    let collection = Config::default().names().collection(tracking::COLLECTION);
+    let doc = tracking::load(env.clients.state.as_ref(), &collection, &key)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(doc.changed_after_trigger.is_none(), "{doc:?}");
+    assert!(doc.triggered.as_ref().is_some_and(|t| t.published), "{doc:?}");
+    let triggers = env.phase4_triggers();
+    assert_eq!(triggers.len() as u32, 1 + doc.refires, "{triggers:?}");
+    assert!(doc.refires >= 1 && doc.refires <= 20, "{doc:?}");
 }
 
 #[tokio::test]
@@ -574,7 +698,7 @@ async fn a_failed_publish_gives_the_claim_back_and_the_redelivery_fires() {
 
 /// Violations of `events/messages/nba-phase5-trigger.schema.json`.
 fn contract_errors(message: &Value) -> Vec<String> {
-    let events = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/messages");
+    let events = nba_core::package_dir!().join("../../events/messages");
     let read =
         |name: &str| -> Value { serde_json::from_str(&std::fs::read_to_string(events.join(name)).unwrap()).unwrap() };
     let validator = jsonschema::validator_for(&read("nba-phase5-trigger.schema.json")).unwrap();
@@ -586,7 +710,7 @@ fn contract_errors(message: &Value) -> Vec<String> {
 
 #[test]
 fn the_phase5_trigger_sample_meets_its_contract() {
-    let events = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/messages");
+    let events = nba_core::package_dir!().join("../../events/messages");
     let sample = std::fs::read_to_string(events.join("nba-phase5-trigger.sample.json")).unwrap();
     let sample: Value = serde_json::from_str(&sample).unwrap();
     assert_eq!(contract_errors(&sample), Vec::<String>::new());

@@ -19,7 +19,7 @@ use serde_json::Value;
 use super::*;
 
 fn bundled_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/season-2024-25")
+    nba_core::package_dir!().join("../../data/season-2024-25")
 }
 
 /// The bundled season, loaded once for every test.

@@ -6,7 +6,7 @@
 //! expected output. The data is a copy of the suite's files (`tests/conformance/`).
 
 use std::net::TcpListener as StdListener;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 const EVENTS: &[&str] = &["legacy_pubsub", "pubsub_binary", "pubsub_text", "storage"];
 
 fn data_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance")
+    nba_core::package_dir!().join("tests/conformance")
 }
 
 fn read_json(name: &str) -> Value {

@@ -82,7 +82,6 @@ pub fn write_all(dir: &std::path::Path) -> std::io::Result<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
 
     #[test]
     fn required_columns_are_required_in_bigquery() {
@@ -98,7 +97,7 @@ mod tests {
     /// The files under terraform/schemas are generated: fail when they drift.
     #[test]
     fn bigquery_files_are_current() {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../terraform/schemas");
+        let dir = nba_core::package_dir!().join("../../terraform/schemas");
         let mut stale = Vec::new();
         for (path, content) in render_all() {
             match std::fs::read_to_string(dir.join(&path)) {

@@ -20,7 +20,7 @@ use serde_json::Value;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+    nba_core::package_dir!().join("..")
 }
 
 /// The bundled season.

@@ -238,7 +238,7 @@ pub async fn bigquery(project: &str) -> Emulator {
             "Run `make emulators` (pip-installs bqemulator and numpy into that venv).",
         );
     }
-    let launcher = Path::new(env!("CARGO_MANIFEST_DIR")).join("emulators/bqemulator_offline.py");
+    let launcher = nba_core::package_dir!().join("emulators/bqemulator_offline.py");
     let port = free_port();
     let mut cmd = Command::new(python);
     cmd.arg(launcher);

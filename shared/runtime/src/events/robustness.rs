@@ -51,7 +51,7 @@ fn decode_all(headers: &HeaderMap, path: &str, body: &[u8]) -> Result<(), Decode
 }
 
 fn seeds() -> Vec<(String, HeaderMap, Vec<u8>)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds/event_decoder");
+    let dir = nba_core::package_dir!().join("../../fuzz/seeds/event_decoder");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.expect("dir entry").path())
