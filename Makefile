@@ -18,8 +18,11 @@ DATASET ?= data/season-2024-25
 # e.g. RUN_FLAGS=--duplicate-deliveries
 RUN_FLAGS ?=
 NBA     := $(CARGO_TARGET_DIR)/debug/nba
+# `make run` and `make chaos` replay weeks of games: the optimised build runs them ~4x faster
+# (a few minutes more to build once; `make test` keeps to the debug build).
+NBA_RELEASE := $(CARGO_TARGET_DIR)/release/nba
 
-.PHONY: run test bench build schemas fmt clippy unit duckdb browser emulators clean-data help fuzz chaos
+.PHONY: run test bench build release schemas fmt clippy unit duckdb browser emulators clean-data help fuzz chaos
 
 help:
 	@echo "make run    - replay the bundled season's day $(DATE) through the local cloud (offline), then serve the dashboard until Ctrl-C"
@@ -56,8 +59,11 @@ $(EMULATOR_VENV)/.installed:
 build: duckdb
 	cargo build --workspace --bins
 
-run: build
-	$(NBA) run --date $(DATE) --dataset $(DATASET) $(RUN_FLAGS)
+release: duckdb
+	cargo build --release -p nba-cli --bin nba
+
+run: release
+	$(NBA_RELEASE) run --date $(DATE) --dataset $(DATASET) $(RUN_FLAGS)
 
 fmt:
 	cargo fmt --all -- --check
@@ -85,12 +91,11 @@ CHAOS_SEEDS ?= 1 2 3
 CHAOS_FROM  ?= 2024-10-22
 CHAOS_TO    ?= 2024-11-04
 
-chaos: duckdb
-	cargo build -p nba-cli --bin nba
+chaos: release
 	@for seed in $(CHAOS_SEEDS); do \
 	  echo "== nba chaos --seed $$seed --from $(CHAOS_FROM) --to $(CHAOS_TO)"; \
 	  start=$$(date +%s); \
-	  $(NBA) chaos --seed $$seed --from $(CHAOS_FROM) --to $(CHAOS_TO) --dataset $(DATASET) || exit 1; \
+	  $(NBA_RELEASE) chaos --seed $$seed --from $(CHAOS_FROM) --to $(CHAOS_TO) --dataset $(DATASET) || exit 1; \
 	  echo "== seed $$seed: $$(( $$(date +%s) - start )) s"; \
 	done
 
