@@ -7,8 +7,9 @@
 use chrono::NaiveDate;
 use nba_cloud::{ObjectStore, Warehouse};
 use nba_grading::evaluate::dataset::{Dataset, InputProvider};
+use nba_grading::evaluate::systems::train_tree_artifacts;
 use nba_predictions::models::ModelStore;
-use nba_systems::{GbtParams, train_artifact};
+use nba_systems::GbtParams;
 use serde::Serialize;
 
 /// Fewer rows than this and the trees are not trained (they would mostly memorise).
@@ -33,35 +34,21 @@ pub async fn train(
     let started = std::time::Instant::now();
     let data = Dataset::load(warehouse, to).await?;
     let training = data.training_before(to);
-    let rows: Vec<(Vec<f64>, f64)> = training
-        .iter()
-        .filter_map(|r| Some((nba_systems::gbt::contract_row(&r.features).ok()?, r.actual_points)))
-        .collect();
     let mut report = TrainReport {
         trained_to: to,
-        rows: rows.len(),
+        rows: training.len(),
         artifacts: Vec::new(),
         seconds: 0.0,
     };
-    let window = (
-        training.iter().map(|r| r.game_date).min(),
-        training.iter().map(|r| r.game_date).max(),
-    );
-    let (Some(first), Some(last)) = window else {
-        report.seconds = started.elapsed().as_secs_f64();
-        return Ok(report);
-    };
-    if rows.len() < MIN_TRAINING_ROWS {
+    if training.len() < MIN_TRAINING_ROWS {
         report.seconds = started.elapsed().as_secs_f64();
         return Ok(report);
     }
     let store = ModelStore::new(objects, bucket);
-    let systems = [
-        (nba_systems::gbt::GBT_SQUARED_ID, GbtParams::squared()),
-        (nba_systems::gbt::GBT_HUBER_ID, GbtParams::huber()),
-    ];
-    for (id, params) in systems {
-        let artifact = train_artifact(id, &rows, &params, first, last)?;
+    let artifacts = train_tree_artifacts(&training, to, &GbtParams::squared(), &GbtParams::huber())
+        .map_err(|e| anyhow::anyhow!(e))?;
+    for artifact in artifacts {
+        let id = artifact.system_id.clone();
         anyhow::ensure!(
             artifact.training.to < to,
             "{id}: training window ends {} (not before {to})",

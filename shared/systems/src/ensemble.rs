@@ -10,6 +10,8 @@
 //! members' combination and the line have a graded record, the result is the line and the
 //! combination weighted by their inverse recent MAE (the line is a forecast too, and usually the
 //! best single one; two forecasts with correlated but different errors average to a smaller one).
+//! The market's forecast is the market-aware tree member's prediction when it priced tonight's
+//! line (the line plus what it learned the line misses), else the line itself.
 //!
 //! Confidence of an ensemble = weighted mean member confidence × agreement, where
 //! agreement `1 / (1 + std / 20)` discounts members that disagree (weighted std of their
@@ -21,7 +23,7 @@ use crate::{EnsembleSystem, PredictionInput, SystemError, SystemPrediction};
 pub const CONFIDENCE_ID: &str = "ensemble_confidence";
 pub const CONFIDENCE_VERSION: &str = "ens-conf-1";
 pub const PERFORMANCE_ID: &str = "ensemble_performance";
-pub const PERFORMANCE_VERSION: &str = "ens-perf-2";
+pub const PERFORMANCE_VERSION: &str = "ens-perf-3";
 /// The line as a forecast, in `recent_performance`: its MAE on graded players with a line.
 pub const MARKET_LINE_ID: &str = "market_line";
 
@@ -143,7 +145,7 @@ impl EnsembleSystem for PerformanceWeighted {
             (1.0, vec![])
         };
         let combined = combine(PERFORMANCE_ID, PERFORMANCE_VERSION, &ms, &weights, factor, factors)?;
-        Ok(anchor_to_line(input, combined))
+        Ok(anchor_to_line(input, combined, market_forecast(&ms)))
     }
 }
 
@@ -156,10 +158,22 @@ fn graded_mae(input: &PredictionInput, id: &str) -> Option<f64> {
         .map(|p| p.mae.max(MAE_FLOOR))
 }
 
-/// Blends `combined` with tonight's line by inverse recent MAE: the members' combination as
-/// graded for `ensemble_confidence` (the same members, combined without the line), the line as
-/// [`MARKET_LINE_ID`]. Unchanged without a line or without both records.
-fn anchor_to_line(input: &PredictionInput, mut combined: SystemPrediction) -> SystemPrediction {
+/// The market-aware member's prediction when it predicted from tonight's line (it reports the
+/// `line` factor): the line plus what it learned the line misses, a better anchor than the line.
+fn market_forecast(members: &[&SystemPrediction]) -> Option<f64> {
+    members
+        .iter()
+        .find(|m| crate::gbt::is_market_aware(&m.system_id) && m.factor("line").is_some())
+        .map(|m| m.predicted_points)
+}
+
+/// Blends `combined` with tonight's market forecast by inverse recent MAE: the members'
+/// combination as graded for `ensemble_confidence` (the same members, combined without the
+/// line), the market as [`MARKET_LINE_ID`] (the line's record: the market-aware forecast is
+/// graded against it, never credited with its own record twice). The anchor is `market` (the
+/// market-aware member's forecast) when given, else the line. Unchanged without a line or
+/// without both records.
+fn anchor_to_line(input: &PredictionInput, mut combined: SystemPrediction, market: Option<f64>) -> SystemPrediction {
     let (Some(line), Some(members_mae), Some(line_mae)) = (
         input.line.filter(|l| l.is_finite()),
         graded_mae(input, CONFIDENCE_ID),
@@ -168,7 +182,8 @@ fn anchor_to_line(input: &PredictionInput, mut combined: SystemPrediction) -> Sy
         return combined;
     };
     let w_line = (1.0 / line_mae) / (1.0 / line_mae + 1.0 / members_mae);
-    combined.predicted_points = round2((1.0 - w_line) * combined.predicted_points + w_line * line);
+    let anchor = market.filter(|m| m.is_finite()).unwrap_or(line);
+    combined.predicted_points = round2((1.0 - w_line) * combined.predicted_points + w_line * anchor);
     combined
         .factors
         .push((format!("weight:{MARKET_LINE_ID}"), round3(w_line)));
@@ -304,6 +319,24 @@ mod tests {
         assert_eq!(weight(&p, MARKET_LINE_ID), 0.6);
         // The confidence-weighted ensemble never looks at the line.
         assert_eq!(ConfidenceWeighted.combine(&i, &ms).unwrap().predicted_points, 24.0);
+    }
+
+    #[test]
+    fn the_anchor_is_the_market_aware_member_when_it_priced_tonight_s_line() {
+        let mut i = input(&[], 10);
+        let graded = |mae| RecentPerformance { mae, predictions: 100 };
+        i.line = Some(20.5);
+        i.recent_performance.insert(CONFIDENCE_ID.into(), graded(6.0));
+        i.recent_performance.insert(MARKET_LINE_ID.into(), graded(4.0));
+        let mut market = member(crate::gbt::GBT_HUBER_ID, 20.0, 0.6);
+        market.factors.push(("line".into(), 20.5));
+        let ms = [member("a", 24.0, 0.6), market.clone()];
+        // Members: equal weights (no records) → 22.0; anchor 20.0 (not the line 20.5): 0.4·22 + 0.6·20.
+        assert_eq!(PerformanceWeighted.combine(&i, &ms).unwrap().predicted_points, 20.8);
+        // The same member without the line factor (it fell back to its plain trees): the line anchors.
+        market.factors.clear();
+        let ms = [member("a", 24.0, 0.6), market];
+        assert_eq!(PerformanceWeighted.combine(&i, &ms).unwrap().predicted_points, 21.1);
     }
 
     #[test]

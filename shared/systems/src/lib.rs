@@ -22,7 +22,9 @@ mod testing;
 mod no_leak;
 
 pub use ensemble::{ConfidenceWeighted, PerformanceWeighted};
-pub use gbt::{GbtParams, GbtSystem, Loss, ModelArtifact, TrainingWindow, train, train_artifact};
+pub use gbt::{
+    GbtParams, GbtSystem, Loss, ModelArtifact, TrainingExample, TrainingWindow, train, train_artifact, train_examples,
+};
 pub use moving_average::MovingAverage;
 pub use recommend::{Recommendation, RecommendationKind, Thresholds, recommend};
 pub use registry::{Models, SYSTEM_IDS, standard_systems};

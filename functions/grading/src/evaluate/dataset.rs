@@ -90,7 +90,22 @@ pub struct TrainingRow {
     pub game_date: NaiveDate,
     pub player_lookup: String,
     pub features: BTreeMap<String, f64>,
+    /// The line known before that game ([`FeatureRow::line`] of the same vector): the
+    /// market-aware model's input, never a line seen after the game.
+    pub line: Option<f64>,
     pub actual_points: f64,
+}
+
+impl TrainingRow {
+    /// The row as the tree systems' trainer takes it.
+    pub fn example(&self) -> nba_systems::TrainingExample {
+        nba_systems::TrainingExample {
+            game_date: self.game_date,
+            features: self.features.clone(),
+            line: self.line,
+            points: self.actual_points,
+        }
+    }
 }
 
 /// The point-in-time questions the harness asks. The honest implementation is
@@ -232,6 +247,7 @@ impl InputProvider for Dataset {
                     game_date: *d,
                     player_lookup: player.clone(),
                     features: f.features.clone(),
+                    line: f.line(),
                     actual_points: points,
                 })
             })

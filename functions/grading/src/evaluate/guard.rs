@@ -150,6 +150,7 @@ mod tests {
             game_date: d(day),
             player_lookup: "p".into(),
             features,
+            line: None,
             actual_points: points,
         }
     }

@@ -3,7 +3,8 @@
 //! A [`SystemFactory`] builds the full set of systems for a date from training
 //! examples the harness has already checked are strictly before that date. The
 //! default, [`RegistryFactory`], is the platform's own: `nba_systems::standard_systems`
-//! (all 7 systems) with both gradient-boosted models trained on those rows.
+//! (all 7 systems) with both gradient-boosted models trained on those rows by
+//! [`train_tree_artifacts`], which `nba train` uses too.
 //! [`StandardFactory`] is a cheap alternative (the moving average alone), for tests
 //! that look at the harness rather than at the models.
 
@@ -69,34 +70,32 @@ impl RegistryFactory {
 
 impl SystemFactory for RegistryFactory {
     fn build(&self, training: &[TrainingRow], as_of: NaiveDate) -> Result<SystemSet, String> {
-        use nba_systems::gbt::{GBT_HUBER_ID, GBT_SQUARED_ID};
-        let rows: Vec<(Vec<f64>, f64)> = training
-            .iter()
-            .filter_map(|r| Some((nba_systems::gbt::contract_row(&r.features).ok()?, r.actual_points)))
-            .collect();
-        let (first, last) = match (
-            training.iter().map(|r| r.game_date).min(),
-            training.iter().map(|r| r.game_date).max(),
-        ) {
-            (Some(a), Some(b)) => (a, b),
-            _ => (as_of, as_of),
-        };
-        let models = if rows.len() < Self::MIN_TRAINING_ROWS {
+        let models = if training.len() < Self::MIN_TRAINING_ROWS {
             // Too little history: the trees stay unloaded and decline, as in production.
             nba_systems::Models::none()
         } else {
-            let train = |id: &str, p: &nba_systems::GbtParams| {
-                nba_systems::train_artifact(id, &rows, p, first, last).map_err(|e| format!("{id}: {e}"))
-            };
-            nba_systems::Models::new(
-                Some(train(GBT_SQUARED_ID, &self.squared)?),
-                Some(train(GBT_HUBER_ID, &self.huber)?),
-            )
-            .map_err(|e| e.to_string())?
+            let [squared, huber] = train_tree_artifacts(training, as_of, &self.squared, &self.huber)?;
+            nba_systems::Models::new(Some(squared), Some(huber)).map_err(|e| e.to_string())?
         };
         let (base, ensembles) = nba_systems::standard_systems(&models);
         Ok(SystemSet { base, ensembles })
     }
+}
+
+/// Both tree systems' artifacts from rows dated strictly before `cutoff`: `gbt_squared`
+/// plain, `gbt_huber` with its market part (`nba_systems::gbt::is_market_aware`).
+pub fn train_tree_artifacts(
+    training: &[TrainingRow],
+    cutoff: NaiveDate,
+    squared: &nba_systems::GbtParams,
+    huber: &nba_systems::GbtParams,
+) -> Result<[nba_systems::ModelArtifact; 2], String> {
+    use nba_systems::gbt::{GBT_HUBER_ID, GBT_SQUARED_ID, is_market_aware};
+    let examples: Vec<nba_systems::TrainingExample> = training.iter().map(TrainingRow::example).collect();
+    let train = |id: &str, p: &nba_systems::GbtParams| {
+        nba_systems::train_examples(id, &examples, p, is_market_aware(id), cutoff).map_err(|e| format!("{id}: {e}"))
+    };
+    Ok([train(GBT_SQUARED_ID, squared)?, train(GBT_HUBER_ID, huber)?])
 }
 
 /// A cheap set: the moving average alone (nothing to train).

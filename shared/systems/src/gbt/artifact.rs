@@ -1,6 +1,8 @@
 //! The stored form of a trained model: the trees plus everything needed to refuse to
 //! serve it wrongly — which system it is, which feature contract (version and names, in
 //! the order the trees index them) it was trained on, and on which window of games.
+//! A market-aware artifact (format 2) also holds the [`MarketModel`] served when the
+//! player has a line; its plain trees serve the players without one.
 
 use std::collections::BTreeMap;
 
@@ -9,10 +11,16 @@ use nba_features::{CONTRACT, ContractError, FEATURE_SET_VERSION};
 use serde::{Deserialize, Serialize};
 
 use super::boosting::{self, GbtModel, GbtParams, TrainError};
+use super::market::{self, HAS_LINE_FEATURE, LINE_FEATURE, MarketModel, MarketRow};
 use crate::SystemError;
 
-/// Version of the artifact layout itself (not of the model).
-pub const ARTIFACT_FORMAT: u32 = 1;
+/// Version of the artifact layout itself (not of the model). Format 2 added the optional
+/// market part: a format-1 reader refuses it rather than silently serving only the plain trees.
+pub const ARTIFACT_FORMAT: u32 = 2;
+/// Formats this build reads (format 1 is format 2 without a market part).
+pub const READABLE_FORMATS: std::ops::RangeInclusive<u32> = 1..=ARTIFACT_FORMAT;
+/// Suffix of a market-aware artifact's model version (`gbt_huber+line@2025-01-09`).
+pub const MARKET_VERSION_TAG: &str = "+line";
 
 /// The games a model was trained on: game dates `from..=to`, `rows` player-games.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,14 +44,18 @@ pub struct ModelArtifact {
     pub feature_names: Vec<String>,
     pub training: TrainingWindow,
     pub params: GbtParams,
+    /// The plain trees: points from the feature vector (every player; the market part, when
+    /// present, takes over for players with a line).
     pub model: GbtModel,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub market: Option<MarketModel>,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ArtifactError {
     #[error("model artifact is not valid JSON: {0}")]
     Json(String),
-    #[error("model artifact format {found}; this build reads format {expected}")]
+    #[error("model artifact format {found}; this build reads formats 1 to {expected}")]
     Format { found: u32, expected: u32 },
     #[error("model {model_version} cannot read the feature store: {source}")]
     Contract {
@@ -73,6 +85,73 @@ pub fn contract_row(features: &BTreeMap<String, f64>) -> Result<Vec<f64>, System
                 .ok_or_else(|| SystemError::MissingFeature(f.name.into()))
         })
         .collect()
+}
+
+/// A prediction and the named contributions that moved it most.
+pub type Explained = (f64, Vec<(String, f64)>);
+
+/// One training example of the tree systems: a vector by name, the line known before that
+/// game (None without one) and the points scored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainingExample {
+    pub game_date: NaiveDate,
+    pub features: BTreeMap<String, f64>,
+    pub line: Option<f64>,
+    pub points: f64,
+}
+
+/// The vector the market part reads: the contract vector with the line feature set to the line
+/// predicted against (the coordinator's choice, which may come from a fallback book the feature
+/// store did not see) and the has-line flag set, as on every row it was trained on.
+pub fn market_vector(features: &BTreeMap<String, f64>, line: f64) -> Result<Vec<f64>, SystemError> {
+    let mut named = features.clone();
+    named.insert(LINE_FEATURE.into(), line);
+    named.insert(HAS_LINE_FEATURE.into(), 1.0);
+    contract_row(&named)
+}
+
+/// Trains an artifact for `system_id` on examples dated strictly before `cutoff`: the plain
+/// trees on every example, and with `market_aware` the market part on the examples with a line
+/// (see [`market`]). Examples missing a contract feature are left out.
+pub fn train_examples(
+    system_id: &str,
+    examples: &[TrainingExample],
+    params: &GbtParams,
+    market_aware: bool,
+    cutoff: NaiveDate,
+) -> Result<ModelArtifact, TrainError> {
+    if let Some(e) = examples.iter().find(|e| e.game_date >= cutoff) {
+        return Err(TrainError::NotBefore {
+            row_date: e.game_date,
+            cutoff,
+        });
+    }
+    let rows: Vec<(Vec<f64>, f64)> = examples
+        .iter()
+        .filter_map(|e| Some((contract_row(&e.features).ok()?, e.points)))
+        .collect();
+    let from = examples.iter().map(|e| e.game_date).min().ok_or(TrainError::Empty)?;
+    let to = examples.iter().map(|e| e.game_date).max().ok_or(TrainError::Empty)?;
+    let mut artifact = train_artifact(system_id, &rows, params, from, to)?;
+    if market_aware {
+        let lined: Vec<MarketRow> = examples
+            .iter()
+            .filter_map(|e| {
+                let line = e.line.filter(|l| l.is_finite() && *l > 0.0)?;
+                Some(MarketRow {
+                    game_date: e.game_date,
+                    x: market_vector(&e.features, line).ok()?,
+                    line,
+                    points: e.points,
+                })
+            })
+            .collect();
+        if !lined.is_empty() {
+            artifact.market = Some(market::train_market(&lined, &artifact.feature_names, params, cutoff)?);
+            artifact.model_version = format!("{system_id}{MARKET_VERSION_TAG}@{to}");
+        }
+    }
+    Ok(artifact)
 }
 
 /// Trains a model on rows in contract order and wraps it as an artifact of the current contract.
@@ -111,6 +190,7 @@ impl ModelArtifact {
             training,
             params,
             model,
+            market: None,
         }
     }
 
@@ -129,7 +209,7 @@ impl ModelArtifact {
     /// Format, contract (version and names, via `nba_features::check_model_contract`)
     /// and tree shape.
     pub fn validate(&self) -> Result<(), ArtifactError> {
-        if self.format != ARTIFACT_FORMAT {
+        if !READABLE_FORMATS.contains(&self.format) || (self.format < 2 && self.market.is_some()) {
             return Err(ArtifactError::Format {
                 found: self.format,
                 expected: ARTIFACT_FORMAT,
@@ -168,6 +248,9 @@ impl ModelArtifact {
         if !self.model.base.is_finite() {
             return Err(malformed("non-finite base".into()));
         }
+        if let Some(m) = &self.market {
+            m.is_well_formed(self.feature_names.len()).map_err(malformed)?;
+        }
         Ok(())
     }
 
@@ -187,6 +270,37 @@ impl ModelArtifact {
     /// Prediction from a vector by name.
     pub fn predict_named(&self, features: &BTreeMap<String, f64>) -> Result<f64, SystemError> {
         Ok(self.model.predict(&self.vector(features)?))
+    }
+
+    /// The market part's prediction for a line, and the `top` features that moved its trees
+    /// most, by name; None for an artifact without a market part.
+    pub fn explain_market(
+        &self,
+        features: &BTreeMap<String, f64>,
+        line: f64,
+        top: usize,
+    ) -> Option<Result<Explained, SystemError>> {
+        let m = self.market.as_ref()?;
+        Some(self.vector_with_line(features, line).map(|x| {
+            let (p, contributions) = m.predict_with_contributions(&x, line);
+            (p, self.top_named(contributions, top))
+        }))
+    }
+
+    /// [`market_vector`] in this artifact's name order.
+    fn vector_with_line(&self, features: &BTreeMap<String, f64>, line: f64) -> Result<Vec<f64>, SystemError> {
+        let mut named = features.clone();
+        named.insert(LINE_FEATURE.into(), line);
+        named.insert(HAS_LINE_FEATURE.into(), 1.0);
+        self.vector(&named)
+    }
+
+    fn top_named(&self, contributions: Vec<f64>, top: usize) -> Vec<(String, f64)> {
+        let mut named: Vec<(String, f64)> = self.feature_names.iter().cloned().zip(contributions).collect();
+        named.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        named.retain(|(_, c)| *c != 0.0);
+        named.truncate(top);
+        named
     }
 
     /// Prediction and the `top` features that moved it most (by |contribution|), by name.

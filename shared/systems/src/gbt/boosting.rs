@@ -72,6 +72,14 @@ impl GbtModel {
         self.base + self.learning_rate * self.trees.iter().map(|t| t.predict(x)).sum::<f64>()
     }
 
+    /// The model with its first `n` trees only (all of them when it has fewer).
+    pub fn truncated(&self, n: usize) -> GbtModel {
+        GbtModel {
+            trees: self.trees.iter().take(n).cloned().collect(),
+            ..self.clone()
+        }
+    }
+
     /// The prediction and each feature's contribution to it: prediction = base +
     /// learning_rate × Σ root values + Σ contributions.
     pub fn predict_with_contributions(&self, x: &[f64]) -> (f64, Vec<f64>) {
@@ -94,6 +102,13 @@ pub enum TrainError {
     NonFinite { row: usize },
     #[error("invalid parameters: {0}")]
     Params(String),
+    #[error("a training row dated {row_date} is not before the cut-off {cutoff}")]
+    NotBefore {
+        row_date: chrono::NaiveDate,
+        cutoff: chrono::NaiveDate,
+    },
+    #[error("feature {feature} equals the target on almost every training row: the target is leaking into the vector")]
+    TargetLeak { feature: String },
 }
 
 fn median(xs: &mut [f64]) -> f64 {
@@ -174,11 +189,39 @@ fn validate(rows: &[(Vec<f64>, f64)], params: &GbtParams) -> Result<usize, Train
 
 /// Trains a model on `(features in contract order, actual points)` rows.
 pub fn train(rows: &[(Vec<f64>, f64)], params: &GbtParams) -> Result<GbtModel, TrainError> {
-    let n_features = validate(rows, params)?;
-    let binned = Binned::new(rows, params.max_bins);
+    validate(rows, params)?;
     let ys: Vec<f64> = rows.iter().map(|r| r.1).collect();
     let base = params.loss.initial(&ys);
-    let mut current = vec![base; rows.len()];
+    boost(rows, base, vec![base; rows.len()], params)
+}
+
+/// Trains trees that continue from a known starting prediction per row (`offsets[i]`, e.g. a
+/// line plus its median residual): the model's base is 0 and its output is added to the
+/// offset, so the trees learn only what the offset misses.
+pub fn train_from_offsets(
+    rows: &[(Vec<f64>, f64)],
+    offsets: &[f64],
+    params: &GbtParams,
+) -> Result<GbtModel, TrainError> {
+    validate(rows, params)?;
+    if offsets.len() != rows.len() || offsets.iter().any(|o| !o.is_finite()) {
+        return Err(TrainError::Params(format!(
+            "{} finite offsets needed, one per row",
+            rows.len()
+        )));
+    }
+    boost(rows, 0.0, offsets.to_vec(), params)
+}
+
+fn boost(
+    rows: &[(Vec<f64>, f64)],
+    base: f64,
+    mut current: Vec<f64>,
+    params: &GbtParams,
+) -> Result<GbtModel, TrainError> {
+    let n_features = rows.first().map_or(0, |r| r.0.len());
+    let binned = Binned::new(rows, params.max_bins);
+    let ys: Vec<f64> = rows.iter().map(|r| r.1).collect();
     let shape = TreeShape {
         max_depth: params.max_depth,
         min_leaf: params.min_leaf,

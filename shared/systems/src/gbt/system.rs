@@ -1,4 +1,10 @@
 //! `gbt_squared` and `gbt_huber`: a loaded [`ModelArtifact`] behind [`PredictionSystem`].
+//!
+//! The two differ by loss and by feature contract: `gbt_squared` predicts points from the
+//! feature vector alone; `gbt_huber` is market-aware ([`MARKET_AWARE`]): for a player with a
+//! line it predicts the median of the points given the line and the vector
+//! ([`super::market`]), and for a player without one it falls back to its plain trees
+//! (the same Huber model on the vector as before), so every player still gets a prediction.
 
 use std::sync::Arc;
 
@@ -8,6 +14,13 @@ use crate::{PredictionInput, PredictionSystem, SystemError, SystemPrediction};
 
 pub const GBT_SQUARED_ID: &str = "gbt_squared";
 pub const GBT_HUBER_ID: &str = "gbt_huber";
+/// The tree systems trained with a market part (see the module doc).
+pub const MARKET_AWARE: [&str; 1] = [GBT_HUBER_ID];
+
+/// Whether `system_id` is trained with a market part.
+pub fn is_market_aware(system_id: &str) -> bool {
+    MARKET_AWARE.contains(&system_id)
+}
 pub use crate::system::MAX_POINTS;
 /// Learned on every feature: the most trusted single system, still discounted by the heuristic.
 pub const CONFIDENCE_CEILING: f64 = 0.85;
@@ -72,8 +85,26 @@ impl PredictionSystem for GbtSystem {
                 input.feature_set_version, a.model_version, a.feature_set_version
             )));
         }
-        let (p, top) = a.explain_named(&input.features, TOP_FACTORS)?;
-        let mut factors = vec![("model".to_string(), round2(a.model.base))];
+        let line = input.line.filter(|l| l.is_finite() && *l > 0.0);
+        let (p, mut factors, top) =
+            match line.and_then(|l| Some((l, a.explain_market(&input.features, l, TOP_FACTORS)?))) {
+                Some((l, market)) => {
+                    let (p, top) = market?;
+                    let offset = a.market.as_ref().map_or(0.0, |m| m.offset(l));
+                    (
+                        p,
+                        vec![
+                            ("line".to_string(), round2(l)),
+                            ("line_offset".to_string(), round2(offset)),
+                        ],
+                        top,
+                    )
+                }
+                None => {
+                    let (p, top) = a.explain_named(&input.features, TOP_FACTORS)?;
+                    (p, vec![("model".to_string(), round2(a.model.base))], top)
+                }
+            };
         factors.extend(top.into_iter().map(|(k, v)| (k, round2(v))));
         Ok(SystemPrediction {
             system_id: self.id.into(),
