@@ -191,12 +191,26 @@ impl CloudEventFunction for ConsolidatorFunction {
     }
 }
 
+const HELD_POLL: std::time::Duration = std::time::Duration::from_millis(100);
+
 impl ConsolidatorFunction {
-    /// A batch whose players are all done but whose lock is held answers 503: the
-    /// redelivery either finds it consolidated or takes over an expired lock.
+    /// A batch whose players are all done but whose lock is held waits (up to
+    /// `Settings::held_wait`) for the holder to finish or its lease to run out, then answers 503: the
+    /// redelivery either finds it consolidated or takes over an expired lock. Waiting in the
+    /// request stretches the time a message outlives a dead holder beyond its redeliveries'
+    /// backoff (answering 503 at once, a message behind two killed holders in a row was
+    /// dead-lettered: found by `nba chaos`).
     async fn on_ready(&self, ready: &PredictionReady, owner: &str) -> Result<Outcome, FunctionError> {
         let key = Batch::key_of(ready.game_date, ready.mode);
-        let result = consolidate::run(&self.0, &key, owner, false).await?;
+        let deadline = tokio::time::Instant::now() + self.0.settings.held_wait;
+        let result = loop {
+            match consolidate::run(&self.0, &key, owner, false).await? {
+                Consolidation::Held { .. } if tokio::time::Instant::now() < deadline => {
+                    tokio::time::sleep(HELD_POLL).await;
+                }
+                other => break other,
+            }
+        };
         let mut outcome = match &result {
             Consolidation::Done(m) => {
                 let mut o = Outcome::success();

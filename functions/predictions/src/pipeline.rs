@@ -25,6 +25,9 @@ pub struct Settings {
     pub publish_concurrency: usize,
     /// How long a consolidation lock holds before a takeover.
     pub lock_ttl: Duration,
+    /// How long a ready message waits for a consolidation lock held by another delivery
+    /// before answering 503 (see `ConsolidatorFunction::on_ready`).
+    pub held_wait: Duration,
     /// A batch open this long with at least `stall_min_share` of its players done is
     /// consolidated partial by [`crate::consolidate::evaluate_stalled`].
     pub stall_after: TimeDelta,
@@ -40,6 +43,7 @@ impl Default for Settings {
             min_expected_minutes: 10.0,
             publish_concurrency: 16,
             lock_ttl: Duration::from_secs(120),
+            held_wait: Duration::from_secs(10),
             stall_after: TimeDelta::minutes(20),
             stall_min_share: 0.8,
             coverage_target: 0.9,

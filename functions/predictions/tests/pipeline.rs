@@ -806,7 +806,12 @@ async fn a_failing_system_does_not_stop_the_others_and_coverage_alerts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_killed_consolidator_is_taken_over_after_its_ttl_without_duplicates() {
-    let env = Env::new(healthy()).await;
+    // Ready messages wait 300 ms for a held lock, then ask for a redelivery.
+    let settings = Settings {
+        held_wait: Duration::from_millis(300),
+        ..Settings::default()
+    };
+    let env = Env::with_settings(healthy(), settings).await;
     let report = env.start(false).await;
     env.run_workers_without_consolidating(&report.batch_id).await;
     assert!(env.journal(Topic::Phase5PredictionsComplete).is_empty());
@@ -850,6 +855,37 @@ async fn a_killed_consolidator_is_taken_over_after_its_ttl_without_duplicates() 
         .await
         .unwrap();
     assert_eq!(later.status, RunStatus::Skipped);
+}
+
+/// Regression (found by `nba chaos`): a ready message answered 503 at once while a dead
+/// consolidator's lock lived, and behind two killed holders in a row it ran out of
+/// redeliveries (dead-lettered). It now waits in the request for the lease to run out and
+/// takes over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_ready_message_waits_out_a_dead_consolidators_lease_and_takes_over() {
+    let env = Env::new(healthy()).await;
+    let report = env.start(false).await;
+    env.run_workers_without_consolidating(&report.batch_id).await;
+    let ttl = Duration::from_secs(1);
+    let state = env.clients.state.as_ref();
+    let lock = nba_predictions::lock::acquire(state, &env.pipeline.locks, &report.batch_id, "dead-consolidator", ttl)
+        .await
+        .unwrap();
+    assert_eq!(lock, nba_predictions::lock::Lock::Acquired);
+    let started = tokio::time::Instant::now();
+    let ready = env.journal(Topic::PredictionReady)[0].clone();
+    let out = env
+        .consolidator()
+        .call(&inv(), event_of(Topic::PredictionReady, &ready))
+        .await
+        .unwrap();
+    assert_eq!(out.status, RunStatus::Success, "{out:?}");
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "it waited out the lease"
+    );
+    assert_eq!(env.journal(Topic::Phase5PredictionsComplete).len(), 1);
+    assert_eq!(env.duplicate_actives().await, 0);
 }
 
 /// A consolidation aborted at arbitrary points (the task dropped at whichever await it

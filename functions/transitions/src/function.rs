@@ -279,6 +279,17 @@ impl TransitionsFunction {
                     None,
                 )
             }
+            Transition::Phase4To5 if key.mode == RunMode::Overnight && self.same_day_started(key.game_date).await? => {
+                return Ok(Decision {
+                    kind: DecisionKind::Blocked,
+                    reason: format!(
+                        "{reason}; superseded: the same-day run of {} has started (its features and lines replace \
+                         the overnight ones, and its predictions are the day's)",
+                        key.game_date
+                    ),
+                    ..base
+                });
+            }
             Transition::Phase4To5 => match quality::check(self.clients.warehouse.as_ref(), key.game_date).await? {
                 Gate::Pass { share, .. } => (key.game_date, Some(share)),
                 Gate::Fail { share, reason: why } => {
@@ -313,6 +324,20 @@ impl TransitionsFunction {
                 ..base
             }),
         }
+    }
+
+    /// Whether the date's same-day phase 3 → 4 has fired. Overnight predictions for D are the
+    /// early look before D's context and lines; once the same-day run has started they would
+    /// only race its batch (two consolidations of one date, the later one winning by timing:
+    /// found by `nba chaos`).
+    async fn same_day_started(&self, date: NaiveDate) -> Result<bool, TransitionError> {
+        let key = TrackingKey {
+            transition: Transition::Phase3To4,
+            game_date: date,
+            mode: RunMode::SameDay,
+        };
+        let tracking = tracking::load(self.clients.state.as_ref(), &self.collection, &key).await?;
+        Ok(tracking.is_some_and(|t| t.triggered.is_some()))
     }
 
     /// Inputs that changed while the trigger was being published wait for it (see

@@ -106,6 +106,18 @@ impl Env {
 }
 
 impl Env {
+    async fn decision_reasons(&self, date: NaiveDate) -> Vec<String> {
+        let sql = "SELECT transition || ' ' || mode || ' ' || decision || ': ' || reason AS r \
+                   FROM nba_orchestration.phase_transition_decisions WHERE game_date = CAST(? AS DATE) ORDER BY decided_at";
+        let rows = self
+            .clients
+            .warehouse
+            .query(sql, vec![json!(date.to_string())])
+            .await
+            .unwrap();
+        rows.into_iter().map(|r| r["r"].as_str().unwrap().to_string()).collect()
+    }
+
     async fn distinct_triggers(&self, date: NaiveDate) -> i64 {
         let sql = "SELECT count(DISTINCT trigger_id) AS n FROM nba_orchestration.phase_transition_decisions \
                    WHERE game_date = CAST(? AS DATE)";
@@ -886,4 +898,41 @@ async fn context_completions(
     for (processor, message_id) in deliveries {
         f.call(&inv(), completion(3, processor, d, message_id)).await.unwrap();
     }
+}
+
+/// Regression (found by `nba chaos`): the overnight predictions of a date, held back by the
+/// quality gate until the lines' deadline, fired in the same instant as the same-day run's
+/// and the two batches raced, the later consolidation winning by timing. Once the date's
+/// same-day phase 3 → 4 has fired, the overnight phase 4 → 5 is superseded and never fires.
+#[tokio::test]
+async fn overnight_predictions_never_fire_once_the_same_day_run_has_started() {
+    let env = Env::new();
+    let f = env.function();
+    let d = date(12);
+    seed_context(env.clients.warehouse.as_ref(), d, 10, 10).await;
+    for (i, p) in ["upcoming_player_game_context", "upcoming_team_game_context"]
+        .iter()
+        .enumerate()
+    {
+        f.call(&inv(), completion(3, p, d, &format!("ctx-{i}"))).await.unwrap();
+    }
+    assert_eq!(env.phase4_triggers().len(), 1, "the same-day run started");
+    seed_features(env.clients.warehouse.as_ref(), d, 10, 10).await;
+    for (i, p) in PHASE4.iter().enumerate() {
+        let mut event = completion(4, p, d, &format!("o{i}"));
+        let attrs = json!({"run_mode": "overnight", "correlation_id": format!("corr-{d}")});
+        let body: PhaseComplete = nba_runtime::events::pubsub_payload(&event).unwrap().payload;
+        event = pubsub_event(Topic::Phase4PrecomputeComplete, &format!("o{i}"), &body, attrs);
+        f.call(&inv(), event).await.unwrap();
+    }
+    assert!(env.phase5_triggers().is_empty(), "{:?}", env.phase5_triggers());
+    let decisions = env.decisions(d).await;
+    assert!(decisions.get("blocked").is_some_and(|n| *n >= 1), "{decisions:?}");
+    // The same-day phase 4 → 5 still fires.
+    for (i, p) in PHASE4.iter().enumerate() {
+        f.call(&inv(), completion(4, p, d, &format!("s{i}"))).await.unwrap();
+    }
+    let journal = env.journal::<Phase5Trigger>(Topic::Phase5Trigger);
+    assert_eq!(journal.len(), 1, "{:?}", env.decision_reasons(d).await);
+    assert_eq!(journal[0].0["run_mode"], "same_day");
 }
