@@ -38,6 +38,10 @@ pub const VOLATILE_COLUMNS: &[(&str, &str)] = &[
         "batch_id",
         "prediction batch id: the day, the mode and the batch's opening instant",
     ),
+    (
+        "data_hash",
+        "digest of the row, wall-clock columns (a prediction's created_at) included; the columns it covers are compared one by one",
+    ),
     ("duration_ms", "how long a run took"),
     (
         "delivery_attempt",
