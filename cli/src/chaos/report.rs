@@ -38,6 +38,23 @@ pub struct Evidence {
     pub messages: u64,
     /// SHA-256 of every object under `quarantine/` in the raw bucket, with its name and reason.
     pub quarantined: BTreeMap<String, (String, String)>,
+    /// Dead-lettered storage events (by data) whose object the raw processor finished anyway.
+    pub loaded_anyway: BTreeSet<String>,
+}
+
+/// The object a dead-lettered storage notification named, if it is one.
+fn dead_storage_object(data: &str) -> Option<nba_dedup::EventKey> {
+    let bytes = base64::engine::general_purpose::STANDARD.decode(data).ok()?;
+    let object: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let generation = match &object["generation"] {
+        serde_json::Value::String(g) => g.parse().ok()?,
+        g => g.as_i64()?,
+    };
+    Some(nba_dedup::EventKey::Object {
+        bucket: object["bucket"].as_str()?.to_string(),
+        name: object["name"].as_str()?.to_string(),
+        generation,
+    })
 }
 
 impl Evidence {
@@ -76,6 +93,17 @@ impl Evidence {
                     evidence.messages += 1;
                     evidence.published.insert(entry.data.clone(), entry.message_id.clone());
                 }
+            }
+        }
+        // A storage event dead-lettered while it waited behind killed batch-lock holders is
+        // explained when its object was loaded all the same (the batch that took the lock over
+        // takes every pending object of the date); one whose object never was is not.
+        let claims = nba_raw::claim::Claims::new(platform.clients.state.clone(), &platform.names);
+        for dead in &evidence.dead_letters {
+            if let Some(key) = dead_storage_object(&dead.data)
+                && claims.done_status(&key).await?.is_some()
+            {
+                evidence.loaded_anyway.insert(dead.data.clone());
             }
         }
         let bucket = platform.names.bucket(Bucket::Raw);
@@ -258,7 +286,16 @@ impl ChaosReport {
                     .unwrap_or_default();
                 Explained {
                     what: format!("{} after {attempts} attempts from {subscription}: {body}", d.topic),
-                    because: original.and_then(|id| explain.message(&format!("message:{id}"))),
+                    because: original
+                        .and_then(|id| explain.message(&format!("message:{id}")))
+                        .or_else(|| {
+                            evidence.loaded_anyway.contains(&d.data).then(|| {
+                                format!(
+                                    "its object was loaded by another delivery's batch ({} kill(s) while holding a lock)",
+                                    kills.kills.iter().filter(|k| k.3.is_some()).count()
+                                )
+                            })
+                        }),
                 }
             })
             .collect();
@@ -448,4 +485,33 @@ impl Explainer<'_> {
 /// The path of a `path?query` target.
 fn path_of(target: &str) -> &str {
     target.split('?').next().unwrap_or(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+
+    use super::dead_storage_object;
+
+    /// A dead-lettered finalize notification names its object (the generation comes as a
+    /// string in GCS's JSON), so the report can ask whether it was loaded anyway.
+    #[test]
+    fn a_dead_storage_notification_names_its_object() {
+        let body = serde_json::json!({
+            "kind": "storage#object", "bucket": "nba-scraped-data",
+            "name": "odds-api/player-props/2024-10-22/abc/20241022_213000.json",
+            "generation": "1796255673801579"
+        });
+        let data = base64::engine::general_purpose::STANDARD.encode(body.to_string());
+        assert_eq!(
+            dead_storage_object(&data),
+            Some(nba_dedup::EventKey::Object {
+                bucket: "nba-scraped-data".into(),
+                name: "odds-api/player-props/2024-10-22/abc/20241022_213000.json".into(),
+                generation: 1_796_255_673_801_579,
+            })
+        );
+        let message = base64::engine::general_purpose::STANDARD.encode(r#"{"batch_id":"x"}"#);
+        assert_eq!(dead_storage_object(&message), None);
+    }
 }

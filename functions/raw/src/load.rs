@@ -127,7 +127,11 @@ pub async fn load(
             .iter()
             .map(|o| format!("{}#{}", o.uri(), o.generation))
             .collect(),
-        message: message(&loads, &resolution, &parsed),
+        message: message(&loads, &resolution, &parsed).or_else(|| {
+            // A rejection the writer reported without a sample (e.g. rows already kept from an
+            // earlier delivery): still say how many and where they are.
+            (rejected > 0).then(|| format!("{rejected} of {rows_read} row(s) rejected (kept in nba_raw.rejected_rows)"))
+        }),
         game_date,
     })
 }
@@ -256,6 +260,9 @@ fn message(loads: &[TableLoad], resolution: &Resolution, parsed: &Parsed) -> Opt
     }
     if let Some(r) = parsed.rejected.first() {
         parts.push(format!("first processor rejection: {}: {}", r.column, r.reason));
+    }
+    if let Some(first) = parsed.skipped.first() {
+        parts.push(format!("skipped {}: {first}", parsed.skipped.len()));
     }
     if !resolution.unresolved.is_empty() {
         let names: Vec<&str> = resolution

@@ -120,6 +120,9 @@ pub struct Parsed {
     pub rejected: Vec<Rejection>,
     /// Players an authoritative source vouches for (registry input).
     pub players: Vec<PlayerSighting>,
+    /// Items left out on purpose, each with why (not data errors: e.g. an All-Star exhibition
+    /// in a league feed). Named in the run's message, never loaded.
+    pub skipped: Vec<String>,
 }
 
 impl Parsed {
@@ -159,6 +162,7 @@ impl Parsed {
         }
         self.rejected.extend(other.rejected);
         self.players.extend(other.players);
+        self.skipped.extend(other.skipped);
     }
 }
 

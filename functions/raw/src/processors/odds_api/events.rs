@@ -54,9 +54,28 @@ impl RawProcessor for EventsProcessor {
             decode_events(object.body)?
         };
         let processed_at = Utc::now();
-        let rows = events.iter().map(|e| row(e, object.uri, processed_at));
-        Ok(Parsed::one(OddsApiEvent::SCHEMA, to_rows(rows)))
+        let (exhibitions, league): (Vec<&Event>, Vec<&Event>) = events.iter().partition(|e| is_exhibition(e));
+        let rows = league.into_iter().map(|e| row(e, object.uri, processed_at));
+        let mut parsed = Parsed::one(OddsApiEvent::SCHEMA, to_rows(rows));
+        parsed.skipped = exhibitions
+            .into_iter()
+            .map(|e| {
+                format!(
+                    "event {} {} vs {}: neither team is an NBA franchise (All-Star weekend or another exhibition)",
+                    e.id, e.home_team, e.away_team
+                )
+            })
+            .collect();
+        Ok(parsed)
     }
+}
+
+/// An event between two teams that are not NBA franchises: the All-Star weekend's games
+/// ("Team C", "Global Stars") are listed in the league's feed. Not a league game, so not
+/// loaded; left out with the reason rather than rejected as bad data (which would fail the
+/// run every February). One NBA team against an unknown name is still a rejected row.
+fn is_exhibition(event: &Event) -> bool {
+    event.home_tricode.is_none() && event.away_tricode.is_none()
 }
 
 fn row(event: &Event, source_file: &str, processed_at: chrono::DateTime<Utc>) -> OddsApiEvent {
@@ -156,19 +175,49 @@ mod tests {
     }
 
     #[test]
-    fn a_non_nba_team_is_a_rejected_row_not_a_guess() {
+    fn a_non_nba_team_against_an_nba_team_is_a_rejected_row_not_a_guess() {
         let body = json!([event(
             "0123456789abcdef0123456789abcdef",
             "2025-02-16T01:00:00Z",
-            "Team Shaq",
+            "Boston Celtics",
             "Team Chuck"
         )]);
         let parsed = parse(&EventsProcessor::LIVE, LIVE_KEY, &serde_json::to_vec(&body).unwrap()).unwrap();
         let errs = validate_row(OddsApiEvent::SCHEMA, &parsed.tables[0].rows[0]).unwrap_err();
         assert!(
             errs.iter()
-                .any(|v| v.column == "home_team_tricode" && v.value.contains("Team Shaq"))
+                .any(|v| v.column == "away_team_tricode" && v.value.contains("Team Chuck"))
         );
+    }
+
+    /// Regression (the season's replay): the All-Star weekend's events ("Team C", "Global
+    /// Stars") were rejected rows, and a list of nothing else failed the run, and the day.
+    #[test]
+    fn an_all_star_exhibition_is_skipped_with_the_reason() {
+        let body = json!([
+            event(
+                "0123456789abcdef0123456789abcdef",
+                "2025-02-16T01:00:00Z",
+                "Global Stars",
+                "Team C"
+            ),
+            event(
+                "fedcba9876543210fedcba9876543210",
+                "2025-02-16T20:00:00Z",
+                "Los Angeles Clippers",
+                "Sacramento Kings"
+            ),
+        ]);
+        let parsed = parse(&EventsProcessor::LIVE, LIVE_KEY, &serde_json::to_vec(&body).unwrap()).unwrap();
+        assert_eq!(parsed.tables[0].rows.len(), 1);
+        assert!(parsed.rejected.is_empty());
+        assert_eq!(parsed.skipped.len(), 1);
+        assert!(
+            parsed.skipped[0].contains("Global Stars vs Team C"),
+            "{:?}",
+            parsed.skipped
+        );
+        assert!(parsed.skipped[0].contains("neither team is an NBA franchise"));
     }
 
     #[test]
