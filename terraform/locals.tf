@@ -53,6 +53,7 @@ locals {
   collection_ids = [
     "phase_transitions",              # functions/transitions/src/tracking.rs
     "precompute_date_locks",          # functions/precompute/src/function.rs
+    "analytics_date_locks",           # functions/analytics/src/function.rs
     "prediction_batches",             # functions/predictions/src/batch.rs
     "prediction_consolidation_locks", # functions/predictions/src/lock.rs
     "raw_batch_locks",                # functions/raw/src/batch.rs

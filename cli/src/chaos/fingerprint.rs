@@ -82,7 +82,8 @@ pub struct TableFingerprint {
     pub sha256: String,
 }
 
-/// A table that differs: counts and a few rows each side has alone.
+/// A table that differs: counts, a few rows each side has alone, and for rows both sides
+/// have under the same key, the columns whose values differ.
 #[derive(Debug, Clone, Serialize)]
 pub struct TableDiff {
     pub table: String,
@@ -90,6 +91,10 @@ pub struct TableDiff {
     pub chaos_rows: usize,
     pub only_in_clean: Vec<String>,
     pub only_in_chaos: Vec<String>,
+    /// A few rows present on both sides under the same key with other values:
+    /// `key: column clean → chaos; …`. A long row is cut when shown, so without this the
+    /// column that differs may not be visible at all.
+    pub changed: Vec<String>,
 }
 
 /// Rows shown per side of a differing table.
@@ -134,28 +139,73 @@ pub fn fingerprint_of(table: &str, lines: &[String]) -> TableFingerprint {
 }
 
 /// The differences between two sorted sets of canonical rows (`None`: identical).
-pub fn diff(table: &str, clean: &[String], chaos: &[String]) -> Option<TableDiff> {
+/// `keys` are the table's natural key columns, used to pair a changed row with its
+/// counterpart and name the columns that differ.
+pub fn diff(table: &str, keys: &[&str], clean: &[String], chaos: &[String]) -> Option<TableDiff> {
     if clean == chaos {
         return None;
     }
     let (a, b) = (count(clean), count(chaos));
-    let keys: BTreeSet<&str> = a.keys().chain(b.keys()).copied().collect();
+    let rows: BTreeSet<&str> = a.keys().chain(b.keys()).copied().collect();
     let (mut only_clean, mut only_chaos) = (Vec::new(), Vec::new());
-    for k in keys {
-        let n = a.get(k).copied().unwrap_or(0) - b.get(k).copied().unwrap_or(0);
-        if n > 0 && only_clean.len() < SAMPLES {
-            only_clean.push(shorten(k));
-        } else if n < 0 && only_chaos.len() < SAMPLES {
-            only_chaos.push(shorten(k));
+    for r in rows {
+        let n = a.get(r).copied().unwrap_or(0) - b.get(r).copied().unwrap_or(0);
+        if n > 0 {
+            only_clean.push(r);
+        } else if n < 0 {
+            only_chaos.push(r);
         }
     }
+    let changed = changed_columns(keys, &only_clean, &only_chaos);
+    let sample = |rows: &[&str]| rows.iter().take(SAMPLES).map(|r| shorten(r)).collect();
     Some(TableDiff {
         table: table.to_string(),
         clean_rows: clean.len(),
         chaos_rows: chaos.len(),
-        only_in_clean: only_clean,
-        only_in_chaos: only_chaos,
+        only_in_clean: sample(&only_clean),
+        only_in_chaos: sample(&only_chaos),
+        changed,
     })
+}
+
+/// For rows on both sides with the same key values, the columns that differ (a few rows).
+fn changed_columns(keys: &[&str], only_clean: &[&str], only_chaos: &[&str]) -> Vec<String> {
+    if keys.is_empty() {
+        return Vec::new();
+    }
+    let parse = |r: &str| serde_json::from_str::<BTreeMap<String, Value>>(r).unwrap_or_default();
+    let key_of = |row: &BTreeMap<String, Value>| -> String {
+        keys.iter()
+            .map(|k| format!("{k}={}", row.get(*k).unwrap_or(&Value::Null)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let chaos_by_key: BTreeMap<String, BTreeMap<String, Value>> = only_chaos
+        .iter()
+        .map(|r| parse(r))
+        .map(|row| (key_of(&row), row))
+        .collect();
+    let mut out = Vec::new();
+    for clean_row in only_clean.iter().map(|r| parse(r)) {
+        let key = key_of(&clean_row);
+        let Some(chaos_row) = chaos_by_key.get(&key) else {
+            continue;
+        };
+        let columns: BTreeSet<&String> = clean_row.keys().chain(chaos_row.keys()).collect();
+        let differing: Vec<String> = columns
+            .into_iter()
+            .filter(|c| clean_row.get(*c) != chaos_row.get(*c))
+            .map(|c| {
+                let show = |v: Option<&Value>| v.map(|v| v.to_string()).unwrap_or_else(|| "absent".into());
+                format!("{c} {} → {}", show(clean_row.get(c)), show(chaos_row.get(c)))
+            })
+            .collect();
+        out.push(shorten(&format!("{key}: {}", differing.join("; "))));
+        if out.len() == SAMPLES {
+            break;
+        }
+    }
+    out
 }
 
 /// How many times each row occurs.
@@ -195,7 +245,14 @@ pub fn compare(clean: &BTreeMap<String, Vec<String>>, chaos: &BTreeMap<String, V
     let tables: BTreeSet<&String> = clean.keys().chain(chaos.keys()).collect();
     tables
         .into_iter()
-        .filter_map(|t| diff(t, clean.get(t).unwrap_or(&empty), chaos.get(t).unwrap_or(&empty)))
+        .filter_map(|t| {
+            let keys = nba_schemas::registry()
+                .into_iter()
+                .find(|s| s.qualified_name() == *t)
+                .map(|s| s.keys)
+                .unwrap_or_default();
+            diff(t, keys, clean.get(t).unwrap_or(&empty), chaos.get(t).unwrap_or(&empty))
+        })
         .collect()
 }
 
@@ -225,17 +282,19 @@ mod tests {
         chaos[1] = canonical_row(&row(json!({"game_id": "2", "points": 13})));
         chaos.sort();
         assert_ne!(fingerprint_of("t", &clean).sha256, fingerprint_of("t", &chaos).sha256);
-        let d = diff("t", &clean, &chaos).expect("a changed row is a difference");
+        let d = diff("t", &["game_id"], &clean, &chaos).expect("a changed row is a difference");
         assert_eq!(d.only_in_clean, vec![r#"{"game_id":"2","points":12}"#]);
         assert_eq!(d.only_in_chaos, vec![r#"{"game_id":"2","points":13}"#]);
-        assert!(diff("t", &clean, &clean).is_none());
+        assert_eq!(d.changed, vec![r#"game_id="2": points 12 → 13"#]);
+        assert!(diff("t", &["game_id"], &clean, &clean).is_none());
     }
 
     #[test]
     fn a_duplicated_row_is_a_difference() {
         let clean = vec![canonical_row(&row(json!({"game_id": "1"})))];
         let chaos = vec![clean[0].clone(), clean[0].clone()];
-        let d = diff("t", &clean, &chaos).expect("a duplicate is a difference");
+        let d = diff("t", &["game_id"], &clean, &chaos).expect("a duplicate is a difference");
         assert_eq!(d.only_in_chaos.len(), 1);
+        assert!(d.changed.is_empty(), "a duplicate changes no column");
     }
 }

@@ -390,6 +390,9 @@ impl ChaosReport {
             for r in &d.only_in_chaos {
                 out.push_str(&format!("      only chaos: {r}\n"));
             }
+            for r in &d.changed {
+                out.push_str(&format!("      changed: {r}\n"));
+            }
         }
         let section = |title: &str, items: &[Explained], out: &mut String| {
             let unexplained = items.iter().filter(|e| e.because.is_none()).count();

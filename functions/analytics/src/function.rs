@@ -7,6 +7,15 @@
 //! `data_hash`, and nothing computed depends on the wall clock except
 //! `processed_at` (not hashed), so a duplicate message recomputes to
 //! `unchanged` rows.
+//!
+//! One recompute of a date's post-game (or upcoming) tables at a time
+//! ([`LOCK_COLLECTION`], [`nba_cloud::coalesced`]): several raw loads of a date land
+//! together, and two recomputes side by side could let the one that read before the
+//! latest load write last (found by `nba chaos`: a day's player summaries kept a read
+//! without the team box score). A message that arrives while the date's recompute runs
+//! is folded into one more round of it, which reads after the message arrived.
+
+use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
@@ -28,9 +37,18 @@ use crate::{box_score, lines, player_summary, schedule, team_summary, upcoming};
 /// Registered name of the function.
 pub const ANALYTICS_FUNCTION: &str = "analytics";
 
+/// State-store collection of the per-date recompute locks (canonical id; `Names::collection`).
+pub const LOCK_COLLECTION: &str = "analytics_date_locks";
+/// How long a message waits for the date's running recompute to start a round for it
+/// before asking for a redelivery (a round takes well under a second).
+const LOCK_WAIT: Duration = Duration::from_secs(30);
+
 pub struct AnalyticsFunction {
     pub clients: Clients,
     pub names: Names,
+    /// Lease of a date's recompute lock (renewed while a round runs; a dead run frees it after this).
+    pub lock_ttl: Duration,
+    locks: String,
     /// Input and output tables created (empty) once per instance, so a date
     /// read before some source ever loaded reads nothing rather than failing.
     tables_ready: OnceCell<()>,
@@ -74,27 +92,76 @@ impl CloudEventFunction for AnalyticsFunction {
             .map_err(|e| FunctionError::BadRequest(format!("not a raw-complete message: {e}")))?
             .payload;
         let input = format!("{}@{}", message.table, message.game_date);
-        let outcome = match routing::route(&message.table) {
-            Route::Skip(why) => return Ok(Outcome::skipped(why).with_input(input)),
-            Route::PostGame => {
-                self.ready().await?;
-                self.post_game(inv, message.game_date).await?
-            }
-            Route::Upcoming => {
-                self.ready().await?;
-                self.upcoming(inv, message.game_date).await?
-            }
-        };
+        let date = message.game_date;
+        let route = routing::route(&message.table);
+        if let Route::Skip(why) = route {
+            return Ok(Outcome::skipped(why).with_input(input));
+        }
+        self.ready().await?;
+        let outcome = self
+            .one_at_a_time(inv, &route, date, || async {
+                match route {
+                    Route::PostGame => self.post_game(inv, date).await,
+                    _ => self.upcoming(inv, date).await,
+                }
+            })
+            .await?;
         Ok(outcome.with_input(input))
     }
 }
 
 impl AnalyticsFunction {
     pub fn new(clients: Clients, names: Names) -> Self {
+        Self::with_lock_ttl(clients, names, Duration::from_secs(120))
+    }
+
+    pub fn with_lock_ttl(clients: Clients, names: Names, lock_ttl: Duration) -> Self {
+        let locks = names.collection(LOCK_COLLECTION);
         AnalyticsFunction {
             clients,
             names,
+            lock_ttl,
+            locks,
             tables_ready: OnceCell::new(),
+        }
+    }
+
+    /// Runs the date's recompute under its lock, or folds this message into the round
+    /// the running recompute starts next.
+    async fn one_at_a_time<Fut>(
+        &self,
+        inv: &Invocation,
+        route: &Route,
+        date: NaiveDate,
+        work: impl FnMut() -> Fut,
+    ) -> Result<Outcome, FunctionError>
+    where
+        Fut: Future<Output = Result<Outcome, AnalyticsError>>,
+    {
+        use nba_cloud::coalesced::{self, Coalesced, CoalescedError};
+        let kind = match route {
+            Route::PostGame => "post_game",
+            _ => "upcoming",
+        };
+        let id = format!("{kind}:{date}");
+        let owner = inv.execution_id.to_string();
+        let key = coalesced::Key {
+            collection: &self.locks,
+            id: &id,
+            owner: &owner,
+            ttl: self.lock_ttl,
+            wait: LOCK_WAIT,
+        };
+        match coalesced::run(self.clients.state.as_ref(), &key, work).await {
+            Ok(Coalesced::Ran(rounds)) => Ok(combine(rounds)),
+            Ok(Coalesced::Served { holder, round }) => Ok(Outcome {
+                game_date: Some(date),
+                ..Outcome::skipped(format!(
+                    "folded into run {holder} of {kind} {date}: its round {round} read after this message arrived"
+                ))
+            }),
+            Err(CoalescedError::Work(e)) => Err(e.into()),
+            Err(e) => Err(FunctionError::Transient(format!("{kind} recompute of {date}: {e}"))),
         }
     }
 
@@ -273,6 +340,30 @@ impl AnalyticsFunction {
                 reason: e.to_string(),
             })
     }
+}
+
+/// One outcome for the rounds of a run: the last round's status and tables, every
+/// round's rows counted.
+fn combine(rounds: Vec<Outcome>) -> Outcome {
+    let n = rounds.len();
+    let mut rounds = rounds.into_iter();
+    let Some(first) = rounds.next() else {
+        return Outcome::new(RunStatus::NoData);
+    };
+    let mut last = rounds.fold(first, |sum, next| Outcome {
+        rows_read: sum.rows_read + next.rows_read,
+        rows_written: sum.rows_written + next.rows_written,
+        rows_unchanged: sum.rows_unchanged + next.rows_unchanged,
+        rows_rejected: sum.rows_rejected + next.rows_rejected,
+        ..next
+    });
+    if n > 1 {
+        last.message = Some(format!(
+            "{n} rounds (messages arrived meanwhile); last: {}",
+            last.message.as_deref().unwrap_or("")
+        ));
+    }
+    last
 }
 
 /// A gate refusal: acked, logged `no_data` with the reason, nothing published.

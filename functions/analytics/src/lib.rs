@@ -67,6 +67,6 @@ pub const TABLES_WRITTEN: &[&TableSchema] = analytics::TABLES;
 
 /// The functions of this crate, by registered name, built from explicit clients and config.
 pub fn functions(clients: &Clients, config: &Config) -> Vec<(&'static str, Function)> {
-    let analytics = AnalyticsFunction::new(clients.clone(), config.names());
+    let analytics = AnalyticsFunction::with_lock_ttl(clients.clone(), config.names(), config.timeouts.lock_ttl);
     vec![(ANALYTICS_FUNCTION, Function::CloudEvent(Arc::new(analytics)))]
 }

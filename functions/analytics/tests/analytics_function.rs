@@ -508,6 +508,125 @@ async fn team_summaries_prefer_the_team_box_score_and_fall_back_to_players() {
     assert_eq!(again.rows_written, 0, "{again:?}");
 }
 
+/// A warehouse whose first merge waits until the caller lets it go: a recompute that has
+/// read its inputs and is slow to write.
+struct FirstMergeWaits {
+    inner: std::sync::Arc<dyn nba_cloud::Warehouse>,
+    first: std::sync::atomic::AtomicBool,
+    reached: tokio::sync::Notify,
+    go: tokio::sync::Notify,
+}
+
+#[async_trait::async_trait]
+impl nba_cloud::Warehouse for FirstMergeWaits {
+    async fn ensure_table(&self, s: &'static nba_schemas::TableSchema) -> Result<(), nba_cloud::WarehouseError> {
+        self.inner.ensure_table(s).await
+    }
+    async fn append(&self, s: &'static nba_schemas::TableSchema, rows: Vec<nba_schemas::Row>) -> WriteResult {
+        self.inner.append(s, rows).await
+    }
+    async fn merge(&self, s: &'static nba_schemas::TableSchema, rows: Vec<nba_schemas::Row>) -> WriteResult {
+        if self.first.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            self.reached.notify_one();
+            self.go.notified().await;
+        }
+        self.inner.merge(s, rows).await
+    }
+    async fn insert_new(&self, s: &'static nba_schemas::TableSchema, rows: Vec<nba_schemas::Row>) -> WriteResult {
+        self.inner.insert_new(s, rows).await
+    }
+    async fn replace_partition(
+        &self,
+        s: &'static nba_schemas::TableSchema,
+        p: NaiveDate,
+        rows: Vec<nba_schemas::Row>,
+    ) -> WriteResult {
+        self.inner.replace_partition(s, p, rows).await
+    }
+    async fn scan(
+        &self,
+        s: &'static nba_schemas::TableSchema,
+        range: Option<nba_cloud::PartitionRange>,
+    ) -> Result<Vec<nba_schemas::Row>, nba_cloud::WarehouseError> {
+        self.inner.scan(s, range).await
+    }
+    async fn query(&self, sql: &str, params: Vec<Value>) -> Result<Vec<nba_schemas::Row>, nba_cloud::WarehouseError> {
+        self.inner.query(sql, params).await
+    }
+}
+
+type WriteResult = Result<nba_cloud::WriteStats, nba_cloud::WarehouseError>;
+
+/// Regression (found by `nba chaos`): two recomputes of one date side by side let the one
+/// that read before a load write last, and a day's summaries kept a read without its team
+/// box score. Here the first recompute has read the players' lines and is slow to write
+/// when the team box score loads and its message arrives: that message is folded into one
+/// more round of the running recompute, which reads the team box score, and the tables
+/// end as a sequential recompute leaves them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_load_landing_during_the_dates_recompute_is_read_by_a_later_round() {
+    let h = Harness::new();
+    h.write(&schedule()).await;
+    h.write(&box_scores(&slot("0022400501"))).await;
+    h.write(&box_scores(&slot("0022400502"))).await;
+    let slow = std::sync::Arc::new(FirstMergeWaits {
+        inner: h.clients.warehouse.clone(),
+        first: std::sync::atomic::AtomicBool::new(true),
+        reached: tokio::sync::Notify::new(),
+        go: tokio::sync::Notify::new(),
+    });
+    let clients = Clients {
+        warehouse: slow.clone(),
+        ..h.clients.clone()
+    };
+    let f = AnalyticsFunction::new(clients, Config::default().names());
+    let call = |table: &'static str| {
+        let f = &f;
+        async move {
+            f.call(&Invocation::new("analytics"), raw_complete(table, d1(), "m"))
+                .await
+                .unwrap()
+        }
+    };
+    let first = call("nbac_player_boxscores");
+    let team_load = async {
+        slow.reached.notified().await;
+        let gsw_nyk = slot("0022400502");
+        h.write(&[
+            team_box(&gsw_nyk, "NYK", 265.0, [96, 28, 11, 13, 121]),
+            team_box(&gsw_nyk, "GSW", 265.0, [102, 22, 12, 16, 117]),
+        ])
+        .await;
+        let (team_run, ()) = tokio::join!(call("nbac_team_boxscore"), async {
+            // Let the first recompute write once the team's message has had time to arrive.
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            slow.go.notify_one();
+        });
+        team_run
+    };
+    let (first, team_run) = tokio::join!(first, team_load);
+    assert_eq!(first.status, RunStatus::Success, "{first:?}");
+    assert!(
+        first.message.as_deref().unwrap_or("").starts_with("2 rounds"),
+        "{first:?}"
+    );
+    assert_eq!(team_run.status, RunStatus::Skipped, "{team_run:?}");
+    assert!(
+        team_run.message.as_deref().unwrap_or("").contains("folded into run"),
+        "{team_run:?}"
+    );
+
+    let offense = h.all::<TeamOffenseGameSummary>().await;
+    let nyk = offense.iter().find(|r| r.team_tricode == "NYK").unwrap();
+    assert_eq!(nyk.primary_source, "nbac_team_boxscore");
+    let players = h.all::<PlayerGameSummary>().await;
+    let nyk1 = players.iter().find(|r| r.player_lookup == "nyk1").unwrap();
+    let expected = 100.0 * (18.0 + 0.44 * 5.0 + 3.0) * (265.0 / 5.0) / (48.0 * (96.0 + 0.44 * 28.0 + 13.0));
+    assert!((nyk1.usage_rate.unwrap() - expected).abs() < 1e-9);
+    // Nothing is left held, and nothing is left to recompute.
+    assert_eq!(h.call("nbac_team_boxscore", d1()).await.rows_written, 0);
+}
+
 async fn upcoming_day2(h: &Harness) -> (Vec<UpcomingPlayerGameContext>, Vec<UpcomingTeamGameContext>) {
     let mut players: Vec<UpcomingPlayerGameContext> = h
         .all::<UpcomingPlayerGameContext>()

@@ -7,6 +7,7 @@
 //! processes. The Google Cloud adapters ([`gcp`], feature `gcp`) implement the
 //! same traits.
 
+pub mod coalesced;
 #[cfg(any(test, feature = "contract-tests"))]
 pub mod contract;
 pub mod embedded;
