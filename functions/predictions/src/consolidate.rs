@@ -68,14 +68,21 @@ pub async fn run(p: &Pipeline, key: &str, owner: &str, partial: bool) -> Result<
     let Some(batch) = p.store.load(state, key).await? else {
         return Ok(Consolidation::NoBatch);
     };
-    if let Some(record) = &batch.consolidation {
-        return republish(p, &batch, record).await;
-    }
-    if !batch.all_done() && !partial {
-        return Ok(Consolidation::NotReady {
-            done: batch.done(),
-            expected: batch.expected,
-        });
+    match &batch.consolidation {
+        Some(record) if record.published => return Ok(Consolidation::AlreadyDone { republished: false }),
+        // Recorded, not yet published: its owner may be publishing right now (it holds the
+        // lock through step 6), so only a holder of the lock publishes again. Regression:
+        // checked without the lock, every ready message of a busy day's burst re-published
+        // the batch while its owner was still clearing staging, and each re-publication
+        // re-exported the day (147 exports of one date in a two-week replay).
+        Some(_) => {}
+        None if !batch.all_done() && !partial => {
+            return Ok(Consolidation::NotReady {
+                done: batch.done(),
+                expected: batch.expected,
+            });
+        }
+        None => {}
     }
     let lock_id = batch.batch_id();
     match lock::acquire(state, &p.locks, &lock_id, owner, p.settings.lock_ttl).await? {

@@ -926,6 +926,63 @@ async fn a_consolidation_aborted_anywhere_is_finished_by_the_next_attempt() {
     }
 }
 
+/// Regression (found by `make bench`'s replay): a batch recorded but not yet published was
+/// re-published by every ready message that came meanwhile, without the lock its owner
+/// holds while it publishes — each re-publication re-exported the day. Only a holder of the
+/// lock publishes again: while the owner holds it the others are told it is held, and once
+/// it is gone (the owner died) the next attempt publishes, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_recorded_batch_is_republished_only_under_its_lock() {
+    let env = Env::new(healthy()).await;
+    let report = env.start(false).await;
+    env.run_workers_without_consolidating(&report.batch_id).await;
+    let batch = env.batch().await;
+    let key = batch.key();
+    let p = env.pipeline.clone();
+    let state = p.clients.state.as_ref();
+    let ttl = Duration::from_secs(60);
+    let lock_id = batch.batch_id();
+    assert_eq!(
+        nba_cloud::lock::acquire(state, &p.locks, &lock_id, "owner", ttl)
+            .await
+            .unwrap(),
+        nba_cloud::lock::Lock::Acquired
+    );
+    // The owner recorded its consolidation (step 4) and is still clearing staging.
+    let (message, _) = consolidate::write_outputs(&p, &batch, false, Utc::now()).await.unwrap();
+    let generation = batch.generation;
+    p.store
+        .update(state, &key, move |b| {
+            b.status = BatchStatus::Complete;
+            b.consolidation = Some(nba_predictions::batch::ConsolidationRecord {
+                owner: "owner".into(),
+                message: message.clone(),
+                published: false,
+            });
+            b.generation == generation
+        })
+        .await
+        .unwrap();
+    for i in 0..5 {
+        let seen = consolidate::run(&p, &key, &format!("ready-{i}"), false).await.unwrap();
+        assert_eq!(seen, Consolidation::Held { owner: "owner".into() });
+    }
+    assert!(
+        env.journal(Topic::Phase5PredictionsComplete).is_empty(),
+        "published behind the owner's back"
+    );
+    // The owner died: its lock is gone; the next attempt publishes, and only it.
+    nba_cloud::lock::release(state, &p.locks, &lock_id, "owner")
+        .await
+        .unwrap();
+    let next = consolidate::run(&p, &key, "next", false).await.unwrap();
+    assert_eq!(next, Consolidation::AlreadyDone { republished: true });
+    let after = consolidate::run(&p, &key, "after", false).await.unwrap();
+    assert_eq!(after, Consolidation::AlreadyDone { republished: false });
+    assert_eq!(env.journal(Topic::Phase5PredictionsComplete).len(), 1);
+    assert!(env.batch().await.consolidation.is_some_and(|r| r.published));
+}
+
 /// Coverage counts the systems the batch opened with (the coordinator's, with the day's
 /// models loaded), not whatever set the consolidating instance happens to hold.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

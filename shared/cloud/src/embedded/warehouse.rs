@@ -14,6 +14,13 @@
 //! with a write (DuckDB's MVCC: a read sees every write committed before it
 //! started, never a write in progress). Every statement runs on the blocking
 //! pool, never on the async executor. Tables are created on first use.
+//!
+//! Small appends and insert-new writes (an execution-log row, a transition decision, a
+//! prediction worker's rows for one player: most writes of a day) are group-committed:
+//! they queue, and whichever of them gets the write connection first applies every one
+//! queued in one transaction, so a burst of them pays one commit (one WAL sync) instead of
+//! one each. Each caller still gets its own result: when the group fails, it is rolled
+//! back and every write in it is applied again on its own.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -50,8 +57,22 @@ pub struct DuckDbWarehouse {
     readers: Arc<Readers>,
     /// Tables already ensured by this handle, so writes can create on first use cheaply.
     ensured: Arc<Mutex<HashSet<String>>>,
+    /// Small writes waiting to be group-committed (see the module comment).
+    queued: Arc<Mutex<Vec<QueuedWrite>>>,
     read_only: bool,
 }
+
+/// A small write waiting for the write connection, and where its result goes.
+struct QueuedWrite {
+    schema: &'static TableSchema,
+    values: Vec<Vec<DValue>>,
+    op: WriteOp,
+    done: tokio::sync::oneshot::Sender<Result<WriteStats, WarehouseError>>,
+}
+
+/// Writes applied in one group at most: bounds a transaction's size and the time one
+/// caller spends applying others' writes.
+const GROUP_MAX: usize = 256;
 
 /// The read connections: idle ones are kept for reuse, new ones are cloned from `seed`
 /// (a connection used for nothing else, so cloning never waits for a statement).
@@ -133,6 +154,7 @@ impl DuckDbWarehouse {
             conn: Arc::new(Mutex::new(conn)),
             readers: Arc::new(Readers::new(seed)),
             ensured: Arc::new(Mutex::new(HashSet::new())),
+            queued: Arc::new(Mutex::new(Vec::new())),
             read_only,
         })
     }
@@ -220,35 +242,28 @@ impl DuckDbWarehouse {
             return Err(write_err(schema, "warehouse opened read-only"));
         }
         let what = format!("write {op:?} {} ({} rows)", schema.qualified_name(), rows.len());
+        if rows.len() <= FEW_ROWS && matches!(op, WriteOp::Append | WriteOp::InsertNew) {
+            return self.write_grouped(what, schema, rows, op).await;
+        }
         self.run(what, move |conn, ensured| {
             // Convert first (on the blocking pool: it is CPU work): a bad row fails the whole write.
-            let mut hint = Vec::new();
-            let values = rows
-                .into_iter()
-                .map(|r| row_values(schema, r, &mut hint))
-                .collect::<Result<Vec<_>, _>>()?;
+            let values = convert(schema, rows)?;
             ensure(conn, ensured, schema)?;
             // One transaction for the whole write, scratch tables included: one commit (one WAL
             // sync) per write instead of one per statement, which dominated small writes
             // (a one-row execution-log append: 21 ms → see `small_write_costs`).
             conn.execute_batch("BEGIN TRANSACTION")
                 .map_err(|e| write_err(schema, e))?;
-            let few = values.len() <= FEW_ROWS && matches!(op, WriteOp::Append | WriteOp::InsertNew);
-            let result = if few {
-                apply_few(conn, schema, &values, op)
-                    .and_then(|stats| conn.execute_batch("COMMIT").map(|()| stats).map_err(|e| e.to_string()))
-            } else {
-                apply(conn, schema, &values, op).and_then(|stats| {
-                    // Staging tables are connection-local scratch: dropped before the commit.
-                    conn.execute_batch(&format!(
-                        "DROP TABLE IF EXISTS temp.{}; DROP TABLE IF EXISTS temp.{}; COMMIT",
-                        quote_ident(STAGING),
-                        quote_ident(BATCH)
-                    ))
-                    .map(|()| stats)
-                    .map_err(|e| e.to_string())
-                })
-            };
+            let result = apply(conn, schema, &values, op).and_then(|stats| {
+                // Staging tables are connection-local scratch: dropped before the commit.
+                conn.execute_batch(&format!(
+                    "DROP TABLE IF EXISTS temp.{}; DROP TABLE IF EXISTS temp.{}; COMMIT",
+                    quote_ident(STAGING),
+                    quote_ident(BATCH)
+                ))
+                .map(|()| stats)
+                .map_err(|e| e.to_string())
+            });
             if result.is_err() {
                 // Also drops the scratch tables created in the transaction. Its own failure
                 // (no transaction left to roll back) changes nothing for the caller.
@@ -258,6 +273,110 @@ impl DuckDbWarehouse {
         })
         .await
     }
+
+    /// Queues a small write and makes sure someone applies the queue: this caller, or one
+    /// that got the connection before it and took this write along.
+    async fn write_grouped(
+        &self,
+        what: String,
+        schema: &'static TableSchema,
+        rows: Vec<Row>,
+        op: WriteOp,
+    ) -> Result<WriteStats, WarehouseError> {
+        let values = convert(schema, rows)?;
+        let (done, result) = tokio::sync::oneshot::channel();
+        self.queued.lock().unwrap_or_else(|p| p.into_inner()).push(QueuedWrite {
+            schema,
+            values,
+            op,
+            done,
+        });
+        let queued = self.queued.clone();
+        // One group per turn at the connection, then the connection is let go: writes queued
+        // meanwhile have their own callers waiting for it, and a big write waiting among them
+        // must not starve behind an endless run of groups.
+        self.run(what, move |conn, ensured| {
+            let group: Vec<QueuedWrite> = {
+                let mut q = queued.lock().unwrap_or_else(|p| p.into_inner());
+                let n = q.len().min(GROUP_MAX);
+                q.drain(..n).collect()
+            };
+            apply_group(conn, ensured, group);
+            Ok(())
+        })
+        .await?;
+        result.await.map_err(|_| WarehouseError::Query {
+            reason: format!("{}: the grouped write was dropped unapplied", schema.qualified_name()),
+        })?
+    }
+}
+
+/// A write's rows as typed values: a bad row fails the whole write.
+fn convert(schema: &TableSchema, rows: Vec<Row>) -> Result<Vec<Vec<DValue>>, WarehouseError> {
+    let mut hint = Vec::new();
+    rows.into_iter().map(|r| row_values(schema, r, &mut hint)).collect()
+}
+
+/// Applies a group of small writes in one transaction and answers each. A failed group is
+/// rolled back and its writes applied one by one, so one bad write fails only its caller.
+fn apply_group(conn: &Connection, ensured: &Mutex<HashSet<String>>, group: Vec<QueuedWrite>) {
+    if group.is_empty() {
+        return;
+    }
+    // Tables are created outside the transaction: a rollback must not undo a creation that
+    // `ensured` remembers.
+    let mut ready = Vec::with_capacity(group.len());
+    for w in group {
+        match ensure(conn, ensured, w.schema) {
+            Ok(()) => ready.push(w),
+            Err(e) => {
+                let _ = w.done.send(Err(e));
+            }
+        }
+    }
+    if ready.len() > 1 {
+        let together = conn.execute_batch("BEGIN TRANSACTION").is_ok_and(|()| {
+            let stats: Result<Vec<WriteStats>, String> = ready
+                .iter()
+                .map(|w| apply_few(conn, w.schema, &w.values, w.op))
+                .collect();
+            match stats.and_then(|s| conn.execute_batch("COMMIT").map(|()| s).map_err(|e| e.to_string())) {
+                Ok(stats) => {
+                    for (w, s) in ready.drain(..).zip(stats) {
+                        let _ = w.done.send(Ok(s));
+                    }
+                    true
+                }
+                Err(_) => {
+                    let _ = conn.execute_batch("ROLLBACK");
+                    false
+                }
+            }
+        });
+        if together {
+            return;
+        }
+    }
+    for w in ready {
+        let _ = w.done.send(apply_alone(conn, w.schema, &w.values, w.op));
+    }
+}
+
+/// One small write in its own transaction.
+fn apply_alone(
+    conn: &Connection,
+    schema: &TableSchema,
+    values: &[Vec<DValue>],
+    op: WriteOp,
+) -> Result<WriteStats, WarehouseError> {
+    conn.execute_batch("BEGIN TRANSACTION")
+        .map_err(|e| write_err(schema, e))?;
+    let result = apply_few(conn, schema, values, op)
+        .and_then(|stats| conn.execute_batch("COMMIT").map(|()| stats).map_err(|e| e.to_string()));
+    if result.is_err() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    result.map_err(|e| write_err(schema, e))
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -1136,6 +1255,77 @@ mod tests {
         );
         let rows = rows.await.unwrap();
         assert_eq!(rows[0]["function_name"], json!("f1"));
+    }
+
+    /// Small writes queued while the connection is busy go in as one group, each caller
+    /// with its own result; a write that fails in the group fails only its caller (the
+    /// group is rolled back and its writes applied one by one).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn grouped_small_writes_answer_each_caller_and_a_bad_one_fails_alone() {
+        let wh = DuckDbWarehouse::open_in_memory().unwrap();
+        // A table whose stored `reason` column is an integer: a text reason fails on insert,
+        // past the row checks (which know the declared type only).
+        wh.conn
+            .lock()
+            .unwrap()
+            .execute_batch(
+                "CREATE SCHEMA nba_orchestration; CREATE TABLE nba_orchestration.quarantined_inputs (reason INTEGER)",
+            )
+            .unwrap();
+        wh.ensure_table(ProcessorExecutionLog::SCHEMA).await.unwrap();
+        let bad = json!({"quarantined_at": "2025-01-01T00:00:00Z", "function_name": "f", "source_name": "s",
+                         "original_uri": "gs://b/o#1", "quarantine_uri": "gs://b/quarantine/o", "field": "$.x",
+                         "reason": "not a number", "correlation_id": "c", "execution_id": "e"})
+        .as_object()
+        .unwrap()
+        .clone();
+        // Hold the write connection so every write below queues, then let them all go.
+        let busy = wh.conn.clone();
+        let held = std::thread::spawn(move || {
+            let _guard = busy.lock().unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(300));
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let mut writes = Vec::new();
+        for i in 0..20 {
+            let wh = wh.clone();
+            writes.push(tokio::spawn(async move {
+                // Each execution id twice: the second is recognised within the group.
+                let rows = vec![
+                    tests::log_row(&format!("e{i}"), "2025-01-10"),
+                    tests::log_row(&format!("e{i}"), "2025-01-10"),
+                ];
+                wh.insert_new(ProcessorExecutionLog::SCHEMA, rows).await
+            }));
+        }
+        let failing = {
+            let wh = wh.clone();
+            tokio::spawn(async move { wh.append(QuarantinedInput::SCHEMA, vec![bad]).await })
+        };
+        let again = {
+            let wh = wh.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                wh.insert_new(ProcessorExecutionLog::SCHEMA, vec![tests::log_row("e0", "2025-01-10")])
+                    .await
+            })
+        };
+        held.join().unwrap();
+        for w in writes {
+            let stats = w.await.unwrap().unwrap();
+            assert_eq!((stats.inserted, stats.unchanged), (1, 1));
+        }
+        assert_eq!(again.await.unwrap().unwrap().unchanged, 1);
+        let err = failing.await.unwrap().unwrap_err();
+        assert!(err.to_string().contains("quarantined_inputs"), "{err}");
+        let n = wh
+            .query(
+                "SELECT count(*) AS n FROM nba_orchestration.processor_execution_log",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(n[0]["n"], json!(20));
     }
 
     #[tokio::test]
