@@ -6,7 +6,8 @@ use nba_schemas::{Table, TableSchema};
 use nba_upstream::balldontlie::games::{Game, decode_games};
 
 use crate::processor::{ParseError, Parsed, RawObject, RawProcessor};
-use crate::processors::sink::{Refusal, Sink};
+use crate::processors::sink::{Refusal, Sink, exhibition};
+use nba_upstream::teams::nba_tricode;
 
 pub struct BdlGamesProcessor;
 
@@ -31,6 +32,11 @@ impl RawProcessor for BdlGamesProcessor {
         let page = decode_games(object.body)?;
         let mut sink = Sink::new(BdlGame::SCHEMA);
         for game in &page.data {
+            let (home, away) = (&game.home_team.abbreviation, &game.visitor_team.abbreviation);
+            if nba_tricode(home).is_err() && nba_tricode(away).is_err() {
+                sink.skip(exhibition(game.id, home, away));
+                continue;
+            }
             let mut refusal = Refusal::default();
             let row = game_row(game, object.uri, &mut refusal);
             sink.push(row.to_row(), refusal);
@@ -131,6 +137,31 @@ mod tests {
         assert_eq!(parsed.rejected.len(), 1);
         assert_eq!(parsed.rejected[0].column, "home_team_tricode");
         assert!(parsed.rejected[0].reason.contains("SEA"));
+    }
+
+    /// The All-Star weekend's Rising Stars games ("TMC" vs "TMM") are left out with the
+    /// reason; rejecting them failed the season's replay every February.
+    #[test]
+    fn all_star_exhibitions_are_skipped_with_the_reason() {
+        let team = |id: u32, abbreviation: &str| json!({"id": id, "abbreviation": abbreviation, "name": abbreviation, "full_name": abbreviation});
+        let game = |id: u32, home: serde_json::Value, away: serde_json::Value| {
+            json!({"id": id, "date": "2025-02-14",
+            "season": 2024, "status": "Final", "period": 4, "time": "Final", "postseason": false,
+            "home_team_score": 40, "visitor_team_score": 36, "home_team": home, "visitor_team": away})
+        };
+        let body = json!({"data": [
+            game(1, team(41, "TMC"), team(42, "TMM")),
+            game(2, team(10, "GS"), team(29, "UTAH")),
+        ], "meta": {"per_page": 100}});
+        let parsed = parse(&BdlGamesProcessor, KEY, &serde_json::to_vec(&body).unwrap()).unwrap();
+        assert!(parsed.rejected.is_empty(), "{:?}", parsed.rejected);
+        assert_eq!(rows(&parsed, BdlGame::SCHEMA).len(), 1);
+        assert_eq!(parsed.skipped.len(), 1);
+        assert!(
+            parsed.skipped[0].contains("game 1 TMC vs TMM: neither team is an NBA franchise"),
+            "{:?}",
+            parsed.skipped
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use nba_upstream::espn::scoreboard::{Competitor, ScoreboardGame, decode_scoreboa
 
 use super::nba_team;
 use crate::processor::{ParseError, Parsed, RawObject, RawProcessor};
-use crate::processors::sink::{Refusal, Sink};
+use crate::processors::sink::{Refusal, Sink, exhibition};
 
 pub struct EspnScoreboardProcessor;
 
@@ -34,6 +34,14 @@ impl RawProcessor for EspnScoreboardProcessor {
         let games = decode_scoreboard(object.body)?;
         let mut sink = Sink::new(EspnScoreboard::SCHEMA);
         for game in &games {
+            if game.home.nba_tricode.is_none() && game.away.nba_tricode.is_none() {
+                sink.skip(exhibition(
+                    &game.event_id,
+                    &game.home.abbreviation,
+                    &game.away.abbreviation,
+                ));
+                continue;
+            }
             let mut refusal = Refusal::default();
             let row = game_row(game, object.uri, &mut refusal);
             sink.push(row.to_row(), refusal);
@@ -143,21 +151,30 @@ mod tests {
         assert_eq!(parsed.rows_read(), 0);
     }
 
+    /// The All-Star weekend's games (two teams that are not NBA franchises) are left out
+    /// with the reason — rejecting them failed the season's replay every February — while
+    /// an NBA team against an unknown code is still refused.
     #[test]
-    fn scheduled_games_have_no_score_and_non_nba_teams_are_refused() {
+    fn scheduled_games_have_no_score_exhibitions_are_skipped_and_unknown_teams_refused() {
         let body = br#"{"events":[
           {"id":"1","date":"2024-02-19T01:00Z","status":{"type":{"name":"STATUS_SCHEDULED","state":"pre","completed":false}},
            "competitions":[{"competitors":[
              {"homeAway":"home","team":{"id":"31","abbreviation":"EAST"},"score":"0"},
              {"homeAway":"away","team":{"id":"32","abbreviation":"WEST"},"score":"0"}]}]},
+          {"id":"3","date":"2024-02-23T00:00Z","status":{"type":{"name":"STATUS_SCHEDULED","state":"pre","completed":false}},
+           "competitions":[{"competitors":[
+             {"homeAway":"home","team":{"id":"99","abbreviation":"SEA"},"score":"0"},
+             {"homeAway":"away","team":{"id":"10","abbreviation":"NY"},"score":"0"}]}]},
           {"id":"2","date":"2024-02-23T00:00Z","status":{"type":{"name":"STATUS_SCHEDULED","state":"pre","completed":false}},
            "competitions":[{"competitors":[
              {"homeAway":"home","team":{"id":"9","abbreviation":"GS"},"score":"0"},
              {"homeAway":"away","team":{"id":"10","abbreviation":"NY"},"score":"0"}]}]}]}"#;
         let parsed = parse(&EspnScoreboardProcessor, KEY, body).unwrap();
+        assert_eq!(parsed.skipped.len(), 1, "{:?}", parsed.skipped);
+        assert!(parsed.skipped[0].contains("game 1 EAST vs WEST: neither team is an NBA franchise"));
         assert_eq!(parsed.rejected.len(), 1);
         assert_eq!(parsed.rejected[0].column, "home_team_tricode");
-        assert!(parsed.rejected[0].reason.contains("EAST"));
+        assert!(parsed.rejected[0].reason.contains("SEA"));
         let row = EspnScoreboard::from_row(rows(&parsed, EspnScoreboard::SCHEMA).remove(0)).unwrap();
         assert_eq!((row.home_score, row.away_score), (None, None));
         assert_eq!(row.game_code, "20240222_NYK_GSW");
