@@ -173,7 +173,9 @@ fn changed_columns(keys: &[&str], only_clean: &[&str], only_chaos: &[&str]) -> V
     if keys.is_empty() {
         return Vec::new();
     }
-    let parse = |r: &str| serde_json::from_str::<BTreeMap<String, Value>>(r).unwrap_or_default();
+    // Canonical rows are JSON objects written by `canonical_row`; one that does not read
+    // back is left unpaired (it is still listed among the rows one side has alone).
+    let parse = |r: &&str| serde_json::from_str::<BTreeMap<String, Value>>(r).ok();
     let key_of = |row: &BTreeMap<String, Value>| -> String {
         keys.iter()
             .map(|k| format!("{k}={}", row.get(*k).unwrap_or(&Value::Null)))
@@ -182,11 +184,11 @@ fn changed_columns(keys: &[&str], only_clean: &[&str], only_chaos: &[&str]) -> V
     };
     let chaos_by_key: BTreeMap<String, BTreeMap<String, Value>> = only_chaos
         .iter()
-        .map(|r| parse(r))
+        .filter_map(parse)
         .map(|row| (key_of(&row), row))
         .collect();
     let mut out = Vec::new();
-    for clean_row in only_clean.iter().map(|r| parse(r)) {
+    for clean_row in only_clean.iter().filter_map(parse) {
         let key = key_of(&clean_row);
         let Some(chaos_row) = chaos_by_key.get(&key) else {
             continue;

@@ -106,29 +106,20 @@ enum Turn {
 async fn take_or_request(state: &dyn StateStore, key: &Key<'_>) -> Result<Turn, StateError> {
     let me = key.owner.to_string();
     let ttl = key.ttl;
-    let doc = state
-        .transact(
-            key.collection,
-            key.id,
-            Box::new(move |doc| match doc {
-                None => TxnOutcome::Write {
-                    data: json!({OWNER: me, "acquired_at": Utc::now(), ROUND: 0, REQUESTED: false}),
-                    ttl: Some(ttl),
-                },
-                Some(d) if requested(d) => TxnOutcome::Keep,
-                Some(d) => {
-                    let mut data = d.data.clone();
-                    data[REQUESTED] = Value::Bool(true);
-                    // The holder's lease is left as it was: requests must not keep a dead
-                    // holder's lock alive.
-                    TxnOutcome::Write {
-                        data,
-                        ttl: remaining(d),
-                    }
-                }
-            }),
-        )
-        .await?;
+    let doc = transact(state, key, move |doc| match doc {
+        None => TxnOutcome::Write {
+            data: json!({OWNER: me, "acquired_at": Utc::now(), ROUND: 0, REQUESTED: false}),
+            ttl: Some(ttl),
+        },
+        Some(d) if requested(d) => TxnOutcome::Keep,
+        // The holder's lease is left as it was: requests must not keep a dead holder's lock
+        // alive.
+        Some(d) => TxnOutcome::Write {
+            data: marked(d, true, round(d)),
+            ttl: remaining(d),
+        },
+    })
+    .await?;
     match doc {
         Some(d) if owner(&d) == key.owner => Ok(Turn::Mine),
         Some(d) => Ok(Turn::Requested {
@@ -141,6 +132,23 @@ async fn take_or_request(state: &dyn StateStore, key: &Key<'_>) -> Result<Turn, 
             key.collection, key.id
         ))),
     }
+}
+
+/// One transaction on the key's lock document.
+async fn transact(
+    state: &dyn StateStore,
+    key: &Key<'_>,
+    f: impl FnMut(Option<&Document>) -> TxnOutcome + Send + 'static,
+) -> Result<Option<Document>, StateError> {
+    state.transact(key.collection, key.id, Box::new(f)).await
+}
+
+/// The lock document with its request mark and round set.
+fn marked(d: &Document, requested: bool, round: u64) -> Value {
+    let mut data = d.data.clone();
+    data[REQUESTED] = Value::Bool(requested);
+    data[ROUND] = json!(round);
+    data
 }
 
 enum Waited {
@@ -202,42 +210,26 @@ where
 }
 
 /// At the end of a round: with a request pending, starts the next round (clears the
-/// mark, counts the round, renews the lease) and says so; else deletes the lock.
+/// mark, counts the round, renews the lease) and says so; else deletes the lock. A busy
+/// store is tried again, as a release is.
 async fn next_round_or_release(state: &dyn StateStore, key: &Key<'_>) -> Result<bool, StateError> {
-    let mut delay = Duration::from_millis(100);
-    for attempt in 1.. {
-        match next_round_once(state, key).await {
-            Err(StateError::Busy(why)) if attempt < 6 => {
-                tracing::warn!(lock = %format!("{}/{}", key.collection, key.id), attempt, error = %why, "end of round failed; retrying");
-                tokio::time::sleep(delay).await;
-                delay *= 2;
-            }
-            done => return done,
-        }
-    }
-    unreachable!("the loop returns by its sixth attempt")
+    let lock = format!("{}/{}", key.collection, key.id);
+    lock::retry_busy(&lock, || next_round_once(state, key)).await
 }
 
 async fn next_round_once(state: &dyn StateStore, key: &Key<'_>) -> Result<bool, StateError> {
     let me = key.owner.to_string();
     let ttl = key.ttl;
-    let doc = state
-        .transact(
-            key.collection,
-            key.id,
-            Box::new(move |doc| match doc {
-                Some(d) if owner(d) == me && requested(d) => {
-                    let mut data = d.data.clone();
-                    data[REQUESTED] = Value::Bool(false);
-                    data[ROUND] = json!(round(d) + 1);
-                    TxnOutcome::Write { data, ttl: Some(ttl) }
-                }
-                Some(d) if owner(d) == me => TxnOutcome::Delete,
-                // Taken over (this holder's lease ran out): not ours to touch.
-                _ => TxnOutcome::Keep,
-            }),
-        )
-        .await?;
+    let doc = transact(state, key, move |doc| match doc {
+        Some(d) if owner(d) == me && requested(d) => TxnOutcome::Write {
+            data: marked(d, false, round(d) + 1),
+            ttl: Some(ttl),
+        },
+        Some(d) if owner(d) == me => TxnOutcome::Delete,
+        // Taken over (this holder's lease ran out): not ours to touch.
+        _ => TxnOutcome::Keep,
+    })
+    .await?;
     Ok(doc.is_some_and(|d| owner(&d) == key.owner))
 }
 

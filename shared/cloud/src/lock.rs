@@ -104,18 +104,31 @@ const RELEASE_ATTEMPTS: u32 = 6;
 /// A busy or briefly unavailable store is tried again for a few seconds: a release given
 /// up leaves the lock blocking everyone behind it for a whole TTL.
 pub async fn release(state: &dyn StateStore, collection: &str, id: &str, owner: &str) -> Result<(), StateError> {
+    retry_busy(&format!("{collection}/{id}"), || {
+        release_once(state, collection, id, owner)
+    })
+    .await
+}
+
+/// Runs `step` again while the store answers `Busy`, for a few seconds (100 ms doubling,
+/// [`RELEASE_ATTEMPTS`] tries): for the steps that end a hold, where giving up leaves the
+/// lock blocking everyone behind it for a whole TTL.
+pub(crate) async fn retry_busy<T, Fut>(lock: &str, mut step: impl FnMut() -> Fut) -> Result<T, StateError>
+where
+    Fut: Future<Output = Result<T, StateError>>,
+{
     let mut delay = Duration::from_millis(100);
     for attempt in 1..RELEASE_ATTEMPTS {
-        match release_once(state, collection, id, owner).await {
+        match step().await {
             Err(StateError::Busy(why)) => {
-                tracing::warn!(lock = %format!("{collection}/{id}"), attempt, error = %why, "lock release failed; retrying");
+                tracing::warn!(lock, attempt, error = %why, "ending a lock hold failed; retrying");
                 tokio::time::sleep(delay).await;
                 delay *= 2;
             }
             done => return done,
         }
     }
-    release_once(state, collection, id, owner).await
+    step().await
 }
 
 async fn release_once(state: &dyn StateStore, collection: &str, id: &str, owner: &str) -> Result<(), StateError> {

@@ -252,24 +252,18 @@ impl DuckDbWarehouse {
             // One transaction for the whole write, scratch tables included: one commit (one WAL
             // sync) per write instead of one per statement, which dominated small writes
             // (a one-row execution-log append: 21 ms → see `small_write_costs`).
-            conn.execute_batch("BEGIN TRANSACTION")
-                .map_err(|e| write_err(schema, e))?;
-            let result = apply(conn, schema, &values, op).and_then(|stats| {
+            in_transaction(conn, || {
+                let stats = apply(conn, schema, &values, op)?;
                 // Staging tables are connection-local scratch: dropped before the commit.
                 conn.execute_batch(&format!(
-                    "DROP TABLE IF EXISTS temp.{}; DROP TABLE IF EXISTS temp.{}; COMMIT",
+                    "DROP TABLE IF EXISTS temp.{}; DROP TABLE IF EXISTS temp.{}",
                     quote_ident(STAGING),
                     quote_ident(BATCH)
                 ))
-                .map(|()| stats)
-                .map_err(|e| e.to_string())
-            });
-            if result.is_err() {
-                // Also drops the scratch tables created in the transaction. Its own failure
-                // (no transaction left to roll back) changes nothing for the caller.
-                let _ = conn.execute_batch("ROLLBACK");
-            }
-            result.map_err(|e| write_err(schema, e))
+                .map_err(|e| e.to_string())?;
+                Ok(stats)
+            })
+            .map_err(|e| write_err(schema, e))
         })
         .await
     }
@@ -291,20 +285,27 @@ impl DuckDbWarehouse {
             op,
             done,
         });
-        let queued = self.queued.clone();
         // One group per turn at the connection, then the connection is let go: writes queued
-        // meanwhile have their own callers waiting for it, and a big write waiting among them
-        // must not starve behind an endless run of groups.
-        self.run(what, move |conn, ensured| {
-            let group: Vec<QueuedWrite> = {
-                let mut q = queued.lock().unwrap_or_else(|p| p.into_inner());
-                let n = q.len().min(GROUP_MAX);
-                q.drain(..n).collect()
-            };
-            apply_group(conn, ensured, group);
-            Ok(())
-        })
-        .await?;
+        // meanwhile have their own drains waiting for it, and a big write waiting among them
+        // must not starve behind an endless run of groups. The drain is not awaited: once
+        // another caller's group has applied this write, its answer is here, and waiting for
+        // a turn at the connection besides would only add a queue's wait to every write.
+        let warehouse = self.clone();
+        tokio::spawn(async move {
+            let queued = warehouse.queued.clone();
+            warehouse
+                .run(what, move |conn, ensured| {
+                    let group: Vec<QueuedWrite> = {
+                        let mut q = queued.lock().unwrap_or_else(|p| p.into_inner());
+                        let n = q.len().min(GROUP_MAX);
+                        q.drain(..n).collect()
+                    };
+                    apply_group(conn, ensured, group);
+                    Ok(())
+                })
+                .await
+        });
+        // A drain that panicked dropped the writes it held unanswered: that is this error.
         result.await.map_err(|_| WarehouseError::Query {
             reason: format!("{}: the grouped write was dropped unapplied", schema.qualified_name()),
         })?
@@ -335,48 +336,36 @@ fn apply_group(conn: &Connection, ensured: &Mutex<HashSet<String>>, group: Vec<Q
         }
     }
     if ready.len() > 1 {
-        let together = conn.execute_batch("BEGIN TRANSACTION").is_ok_and(|()| {
-            let stats: Result<Vec<WriteStats>, String> = ready
+        let together = in_transaction(conn, || {
+            ready
                 .iter()
                 .map(|w| apply_few(conn, w.schema, &w.values, w.op))
-                .collect();
-            match stats.and_then(|s| conn.execute_batch("COMMIT").map(|()| s).map_err(|e| e.to_string())) {
-                Ok(stats) => {
-                    for (w, s) in ready.drain(..).zip(stats) {
-                        let _ = w.done.send(Ok(s));
-                    }
-                    true
-                }
-                Err(_) => {
-                    let _ = conn.execute_batch("ROLLBACK");
-                    false
-                }
-            }
+                .collect::<Result<Vec<_>, _>>()
         });
-        if together {
+        if let Ok(stats) = together {
+            for (w, s) in ready.into_iter().zip(stats) {
+                let _ = w.done.send(Ok(s));
+            }
             return;
         }
+        // The group was rolled back: each write on its own, so only a bad one fails.
     }
     for w in ready {
-        let _ = w.done.send(apply_alone(conn, w.schema, &w.values, w.op));
+        let alone = in_transaction(conn, || apply_few(conn, w.schema, &w.values, w.op));
+        let _ = w.done.send(alone.map_err(|e| write_err(w.schema, e)));
     }
 }
 
-/// One small write in its own transaction.
-fn apply_alone(
-    conn: &Connection,
-    schema: &TableSchema,
-    values: &[Vec<DValue>],
-    op: WriteOp,
-) -> Result<WriteStats, WarehouseError> {
-    conn.execute_batch("BEGIN TRANSACTION")
-        .map_err(|e| write_err(schema, e))?;
-    let result = apply_few(conn, schema, values, op)
-        .and_then(|stats| conn.execute_batch("COMMIT").map(|()| stats).map_err(|e| e.to_string()));
+/// Runs `body` in one transaction: committed when it succeeds, rolled back when it (or the
+/// commit) fails. A failed rollback (no transaction left) changes nothing for the caller.
+fn in_transaction<T>(conn: &Connection, body: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    conn.execute_batch("BEGIN TRANSACTION").map_err(|e| e.to_string())?;
+    let result = body().and_then(|out| conn.execute_batch("COMMIT").map(|()| out).map_err(|e| e.to_string()));
     if result.is_err() {
+        // Also drops scratch tables created in the transaction.
         let _ = conn.execute_batch("ROLLBACK");
     }
-    result.map_err(|e| write_err(schema, e))
+    result
 }
 
 #[derive(Debug, Clone, Copy)]

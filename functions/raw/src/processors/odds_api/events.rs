@@ -11,6 +11,7 @@ use nba_upstream::odds_api::events::{decode_events, decode_historical_events};
 use super::Game;
 use crate::processor::{ParseError, Parsed, RawObject, RawProcessor};
 use crate::processors::rows::to_rows;
+use crate::processors::sink::exhibition;
 
 /// The live list (`/v4/sports/{sport}/events`) or a historical snapshot of it.
 pub struct EventsProcessor {
@@ -59,21 +60,14 @@ impl RawProcessor for EventsProcessor {
         let mut parsed = Parsed::one(OddsApiEvent::SCHEMA, to_rows(rows));
         parsed.skipped = exhibitions
             .into_iter()
-            .map(|e| {
-                format!(
-                    "event {} {} vs {}: neither team is an NBA franchise (All-Star weekend or another exhibition)",
-                    e.id, e.home_team, e.away_team
-                )
-            })
+            .map(|e| exhibition(&e.id, &e.home_team, &e.away_team))
             .collect();
         Ok(parsed)
     }
 }
 
-/// An event between two teams that are not NBA franchises: the All-Star weekend's games
-/// ("Team C", "Global Stars") are listed in the league's feed. Not a league game, so not
-/// loaded; left out with the reason rather than rejected as bad data (which would fail the
-/// run every February). One NBA team against an unknown name is still a rejected row.
+/// An event between two teams that are not NBA franchises ("Team C", "Global Stars"): see
+/// [`exhibition`].
 fn is_exhibition(event: &Event) -> bool {
     event.home_tricode.is_none() && event.away_tricode.is_none()
 }
